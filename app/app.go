@@ -1,0 +1,166 @@
+// Package app is Pforte's application service: the use cases, the HTTP JSON
+// API every screen talks to (in the desktop window and in browsers alike),
+// the scheduled jobs, and the mapping of engine errors to HTTP statuses and
+// German text.
+//
+// app wires engine, sync and printing together; none of them imports app.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/robfig/cron/v3"
+
+	"pforte/engine"
+	"pforte/engine/store"
+)
+
+// Config is what a site needs to run. DefaultConfig gives a working
+// single-site appliance; flags only override.
+type Config struct {
+	DataDir        string   // database and everything else the site keeps
+	Site           string   // this site's name, the origin of its ops
+	Building       string   // the building this site stands in
+	Gossip         string   // Serf bind address; "" runs without a cluster
+	Join           []string // other sites' gossip addresses
+	ClusterKeyFile string   // the shared cluster secret
+	Demo           bool     // seed the demo municipality into an empty database
+	Version        string
+	Clock          engine.Clock // nil means the system clock
+}
+
+// DefaultConfig returns the configuration of a single site named after the
+// host, keeping its data in the user's data directory.
+func DefaultConfig() Config {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "pforte"
+	}
+	return Config{
+		DataDir: defaultDataDir(),
+		Site:    host,
+		Version: "dev",
+	}
+}
+
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "pforte")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "share", "pforte")
+	}
+	return "pforte-data"
+}
+
+// App is one running site.
+type App struct {
+	cfg      Config
+	log      *slog.Logger
+	clock    engine.Clock
+	store    *store.Store
+	cron     *cron.Cron
+	building engine.Building
+}
+
+// Open opens the site's database (seeding the demo on request), checks the
+// configuration and starts the scheduled jobs.
+func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
+	if cfg.Clock == nil {
+		cfg.Clock = engine.SystemClock{}
+	}
+	if strings.TrimSpace(cfg.Site) == "" {
+		return nil, errors.New("--site: a site name is required")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("--data: %w", err)
+	}
+	st, err := store.Open(ctx, filepath.Join(cfg.DataDir, "pforte.db"), cfg.Site, cfg.Clock)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: logger, clock: cfg.Clock, store: st}
+	if err := a.init(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.startJobs()
+	logger.Info("site open", "site", cfg.Site, "building", a.building.ID, "data", cfg.DataDir)
+	return a, nil
+}
+
+func (a *App) init(ctx context.Context) error {
+	if a.cfg.Demo {
+		empty, err := a.store.Empty(ctx)
+		if err != nil {
+			return err
+		}
+		if empty {
+			n, err := a.store.Apply(ctx, DemoOps())
+			if err != nil {
+				return fmt.Errorf("seed demo: %w", err)
+			}
+			a.log.Info("seeded demo municipality", "ops", n)
+		}
+	}
+	buildings, err := a.store.Buildings(ctx)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(buildings))
+	for i, b := range buildings {
+		ids[i] = b.ID
+	}
+	want := a.cfg.Building
+	if want == "" && len(buildings) == 1 {
+		want = buildings[0].ID
+	}
+	i := slices.Index(ids, want)
+	switch {
+	case len(buildings) == 0:
+		return errors.New("--building: the database has no buildings yet; start with --demo to try Pforte")
+	case want == "":
+		return fmt.Errorf("--building: name the building this site stands in (one of %s)", strings.Join(ids, ", "))
+	case i < 0:
+		return fmt.Errorf("--building: unknown building %q (known: %s)", want, strings.Join(ids, ", "))
+	}
+	a.building = buildings[i]
+	return nil
+}
+
+// startJobs runs the scheduled jobs in Europe/Berlin time.
+func (a *App) startJobs() {
+	a.cron = cron.New(cron.WithLocation(engine.Berlin))
+	// Night: fold the WAL into the database file so it does not grow
+	// without bound on a desk that runs for months.
+	a.cron.AddFunc("30 3 * * *", func() {
+		if err := a.store.Checkpoint(context.Background()); err != nil {
+			a.log.Error("nightly checkpoint", "err", err)
+		}
+	})
+	a.cron.Start()
+}
+
+// Close stops the jobs, waits for a running one, and closes the database.
+func (a *App) Close() error {
+	if a.cron != nil {
+		<-a.cron.Stop().Done()
+		a.cron = nil
+	}
+	if a.store == nil {
+		return nil
+	}
+	err := a.store.Close()
+	a.store = nil
+	return err
+}
+
+// author names who made a change. Until staff sign in, it is the site.
+func (a *App) author() string { return a.cfg.Site }

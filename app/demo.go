@@ -1,0 +1,122 @@
+package app
+
+import (
+	"time"
+
+	"pforte/engine"
+)
+
+// demoOrigin is the origin of the demo seed's ops. Every site started with
+// --demo writes the very same ops (same origin, seq and HLC), so a demo
+// cluster agrees on its configuration without shipping it around, and an
+// admin change made later (a newer HLC) wins over the seed.
+const demoOrigin = "demo"
+
+// demoEpoch stamps the seed, before any real op.
+var demoEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// DemoOps returns the demo municipality (the Soest buildings, hours and
+// entrances of DESIGN.md; services and staff invented) as ops.
+func DemoOps() []engine.Op {
+	var ops []engine.Op
+	add := func(kind, id string, v any) {
+		op := engine.DefineOp(kind, id, v)
+		op.Origin, op.Author = demoOrigin, demoOrigin
+		op.Seq = uint64(len(ops) + 1)
+		op.HLC = engine.MakeHLC(demoEpoch.UnixMilli(), uint16(len(ops)))
+		ops = append(ops, op)
+	}
+	for _, b := range demoBuildings() {
+		add(engine.KindBuildingDefined, b.ID, b)
+	}
+	for _, s := range demoServices() {
+		add(engine.KindServiceDefined, s.ID, s)
+	}
+	for _, s := range demoStaff() {
+		add(engine.KindStaffDefined, s.ID, s)
+	}
+	return ops
+}
+
+// townHallHours: Mon–Wed 08:30–12:30 and 13:00–16:00; Thu 08:30–12:30 and
+// 13:00–17:30; Fri 08:30–12:30.
+func townHallHours() []engine.Interval {
+	var h []engine.Interval
+	for d := 1; d <= 3; d++ {
+		h = append(h, engine.Interval{Weekday: d, Open: "08:30", Close: "12:30"},
+			engine.Interval{Weekday: d, Open: "13:00", Close: "16:00"})
+	}
+	return append(h,
+		engine.Interval{Weekday: 4, Open: "08:30", Close: "12:30"},
+		engine.Interval{Weekday: 4, Open: "13:00", Close: "17:30"},
+		engine.Interval{Weekday: 5, Open: "08:30", Close: "12:30"})
+}
+
+// Bürger Büro: Mon+Tue 08:00–16:00; Wed+Fri 08:00–12:30; Thu 08:00–18:00.
+func citizensOfficeHours() []engine.Interval {
+	return []engine.Interval{
+		{Weekday: 1, Open: "08:00", Close: "16:00"},
+		{Weekday: 2, Open: "08:00", Close: "16:00"},
+		{Weekday: 3, Open: "08:00", Close: "12:30"},
+		{Weekday: 4, Open: "08:00", Close: "18:00"},
+		{Weekday: 5, Open: "08:00", Close: "12:30"},
+	}
+}
+
+func demoBuildings() []engine.Building {
+	return []engine.Building{
+		{ID: "rathaus-1", Name: "Rathaus I", Address: "Am Vreithof 8, 59494 Soest",
+			Entrance: "Eingang über den Rathausinnenhof", AppointmentOnly: true, Hours: townHallHours()},
+		{ID: "rathaus-2", Name: "Rathaus II", Address: "Windmühlenweg 21, 59494 Soest",
+			Entrance: "Haupteingang Windmühlenweg", AppointmentOnly: true, Hours: townHallHours()},
+		{ID: "propst-nuebel-strasse", Name: "Dienststelle Propst-Nübel-Straße", Address: "Propst-Nübel-Straße 5, 59494 Soest",
+			Entrance: "Haupteingang", Hours: townHallHours()},
+		{ID: "buergerbuero", Name: "Bürger Büro", Address: "Am Vreithof 8, 59494 Soest",
+			Entrance: "Eigener Eingang am Vreithof", Hours: citizensOfficeHours()},
+	}
+}
+
+func demoServices() []engine.Service {
+	bb := []string{"buergerbuero"}
+	bbBranch := []string{"buergerbuero", "propst-nuebel-strasse"}
+	return []engine.Service{
+		{ID: "personalausweis", Name: "Personalausweis beantragen", DurationMin: 15,
+			Documents: []string{"bisheriger Ausweis oder Reisepass", "ein aktuelles biometrisches Passfoto"}, Buildings: bbBranch},
+		{ID: "reisepass", Name: "Reisepass beantragen", DurationMin: 15,
+			Documents: []string{"bisheriger Reisepass oder Personalausweis", "ein aktuelles biometrisches Passfoto"}, Buildings: bb},
+		{ID: "ausweis-abholen", Name: "Ausweis oder Pass abholen", DurationMin: 5,
+			Documents: []string{"Abholschein", "bisheriges Dokument"}, Buildings: bbBranch},
+		{ID: "anmeldung", Name: "Wohnsitz anmelden", DurationMin: 10,
+			Documents: []string{"Personalausweis oder Reisepass", "Wohnungsgeberbestätigung"}, Buildings: bbBranch},
+		{ID: "ummeldung", Name: "Wohnsitz ummelden", DurationMin: 10,
+			Documents: []string{"Personalausweis oder Reisepass", "Wohnungsgeberbestätigung"}, Buildings: bbBranch},
+		{ID: "meldebescheinigung", Name: "Meldebescheinigung", DurationMin: 5,
+			Documents: []string{"Personalausweis oder Reisepass"}, Buildings: bbBranch},
+		{ID: "fuehrungszeugnis", Name: "Führungszeugnis beantragen", DurationMin: 5,
+			Documents: []string{"Personalausweis oder Reisepass"}, Buildings: bb},
+		{ID: "beglaubigung", Name: "Beglaubigung", DurationMin: 5,
+			Documents: []string{"Original", "Kopie"}, Buildings: bbBranch},
+		{ID: "gewerbe", Name: "Gewerbe anmelden", DurationMin: 20,
+			Documents: []string{"Personalausweis oder Reisepass", "ggf. Erlaubnis oder Handwerkskarte"}, Buildings: []string{"rathaus-2"}},
+		{ID: "bauberatung", Name: "Bauberatung", DurationMin: 30,
+			Documents: []string{"Lageplan", "Skizzen oder Entwurf"}, Buildings: []string{"rathaus-2"}},
+		{ID: "hundesteuer", Name: "Hund an- oder abmelden", DurationMin: 10,
+			Documents: []string{"Personalausweis", "ggf. Nachweis der Haftpflichtversicherung"}, Buildings: []string{"rathaus-1"}},
+	}
+}
+
+func demoStaff() []engine.Staff {
+	return []engine.Staff{
+		{ID: "staff-mueller", Name: "Anna Müller", Department: "Bürgermeisterbüro", Building: "rathaus-1"},
+		{ID: "staff-schmidt", Name: "Jens Schmidt", Department: "Kämmerei", Building: "rathaus-1"},
+		{ID: "staff-oezdemir", Name: "Elif Özdemir", Department: "Personal und Organisation", Building: "rathaus-1"},
+		{ID: "staff-wagner", Name: "Thomas Wagner", Department: "Ordnungsamt", Building: "rathaus-1"},
+		{ID: "staff-becker", Name: "Sabine Becker", Department: "Bauordnung", Building: "rathaus-2"},
+		{ID: "staff-hoffmann", Name: "Markus Hoffmann", Department: "Stadtplanung", Building: "rathaus-2"},
+		{ID: "staff-kruse", Name: "Katrin Kruse", Department: "Wirtschaftsförderung", Building: "rathaus-2"},
+		{ID: "staff-weiss", Name: "Jürgen Weiß", Department: "Jugendamt", Building: "propst-nuebel-strasse"},
+		{ID: "staff-nowak", Name: "Monika Nowak", Department: "Soziales", Building: "propst-nuebel-strasse"},
+		{ID: "staff-aydin", Name: "Deniz Aydin", Department: "Bürgerservice", Building: "buergerbuero"},
+		{ID: "staff-lange", Name: "Petra Lange", Department: "Bürgerservice", Building: "buergerbuero"},
+	}
+}

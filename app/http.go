@@ -1,0 +1,354 @@
+package app
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"pforte/engine"
+)
+
+// maxBody bounds a request body: the largest form is a few hundred bytes.
+const maxBody = 64 << 10
+
+// Handler returns the HTTP JSON API under /api. The desktop window (through
+// Wails' asset server) and the headless server use this same handler.
+func (a *App) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/health", a.health)
+	mux.HandleFunc("GET /api/buildings", a.buildings)
+	mux.HandleFunc("GET /api/services", a.services)
+	mux.HandleFunc("GET /api/staff", a.staff)
+	mux.HandleFunc("POST /api/visits", a.registerVisit)
+	mux.HandleFunc("GET /api/visits", a.visits)
+	mux.HandleFunc("GET /api/visits/present", a.present)
+	mux.HandleFunc("GET /api/visits/{id}", a.visit)
+	mux.HandleFunc("POST /api/visits/{id}/pickup", a.pickUp)
+	mux.HandleFunc("POST /api/visits/{id}/leave", a.leave)
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, errorBody("not_found", "", "Diese Schnittstelle gibt es nicht."))
+	})
+	return a.logRequests(mux)
+}
+
+// logRequests logs every API request and turns a panic into a 500, so one
+// bad request never takes the desk down.
+func (a *App) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			if p := recover(); p != nil {
+				a.log.Error("panic in handler", "path", r.URL.Path, "panic", p)
+				writeJSON(rec, http.StatusInternalServerError, errorBody(engine.CodeInternal, "", message(&engine.Error{Code: engine.CodeInternal})))
+			}
+			a.log.Info("api", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+				"ms", float64(time.Since(start).Microseconds())/1000)
+		}()
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(rec, r)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// Flush lets server-sent events through the recorder.
+func (s *statusRecorder) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+type apiError struct {
+	Code    string `json:"code"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+func errorBody(code, field, msg string) map[string]apiError {
+	return map[string]apiError{"error": {Code: code, Field: field, Message: msg}}
+}
+
+// fail writes err as the API's one error shape.
+func (a *App) fail(w http.ResponseWriter, r *http.Request, err error) {
+	e := engine.AsError(err)
+	if e.Code == engine.CodeInternal {
+		a.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeJSON(w, status(e.Code), errorBody(e.Code, e.Field, message(e)))
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// decode reads one JSON object into v. Unknown fields, trailing data, a
+// wrong type or an oversized body are bad input naming the field.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return engine.InvalidRule("body", engine.RuleFormat, "trailing data after the JSON object")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		return engine.InvalidRule(typeErr.Field, engine.RuleFormat, "want %s, got %s", typeErr.Type, typeErr.Value)
+	case errors.As(err, &tooLarge):
+		e := engine.InvalidRule("body", engine.RuleTooLong, "body over %d bytes", maxBody)
+		e.Limit = maxBody
+		return e
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return engine.InvalidRule(field, engine.RuleUnknownField, "the API has no field %q", field)
+	}
+	return engine.InvalidRule("body", engine.RuleFormat, "%v", err)
+}
+
+// buildingParam reads the building query parameter; empty means this site's
+// building. An unknown building is bad input.
+func (a *App) buildingParam(r *http.Request) (engine.Building, error) {
+	id := strings.TrimSpace(r.URL.Query().Get("building"))
+	if id == "" {
+		return a.building, nil
+	}
+	b, err := a.store.Building(r.Context(), id)
+	if err != nil && engine.AsError(err).Code == engine.CodeNotFound {
+		return b, engine.InvalidRule("building", engine.RuleUnknown, "unknown building %q", id)
+	}
+	return b, err
+}
+
+// dayParam reads the day query parameter; empty means today in Berlin.
+func (a *App) dayParam(r *http.Request) (string, error) {
+	d := strings.TrimSpace(r.URL.Query().Get("day"))
+	if d == "" {
+		return engine.Day(a.clock.Now()), nil
+	}
+	return engine.ParseDay("day", d)
+}
+
+func (a *App) health(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{
+		"site": a.cfg.Site, "building": a.building.ID, "version": a.cfg.Version,
+	})
+}
+
+func (a *App) buildings(w http.ResponseWriter, r *http.Request) {
+	bs, err := a.store.Buildings(r.Context())
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, bs)
+}
+
+func (a *App) services(w http.ResponseWriter, r *http.Request) {
+	ss, err := a.store.Services(r.Context())
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ss)
+}
+
+func (a *App) staff(w http.ResponseWriter, r *http.Request) {
+	id := strings.TrimSpace(r.URL.Query().Get("building"))
+	if id != "" {
+		if _, err := a.buildingParam(r); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+	}
+	ss, err := a.store.Staff(r.Context(), id)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ss)
+}
+
+// visitJSON is a visit as the API shows it: times in Europe/Berlin, unset
+// times left out.
+type visitJSON struct {
+	ID            string `json:"id"`
+	Building      string `json:"building"`
+	Name          string `json:"name"`
+	Phone         string `json:"phone"`
+	Email         string `json:"email"`
+	Address       string `json:"address"`
+	Host          string `json:"host"`
+	HostName      string `json:"host_name"`
+	AppointmentID string `json:"appointment_id"`
+	Reason        string `json:"reason"`
+	ArrivedAt     string `json:"arrived_at"`
+	PickedUpAt    string `json:"picked_up_at,omitempty"`
+	PickedUpBy    string `json:"picked_up_by,omitempty"`
+	LeftAt        string `json:"left_at,omitempty"`
+	Status        string `json:"status"`
+}
+
+func apiTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(engine.Berlin).Format(time.RFC3339)
+}
+
+// visitsJSON shows visits with their hosts' names.
+func (a *App) visitsJSON(r *http.Request, vs []engine.Visit) ([]visitJSON, error) {
+	staff, err := a.store.Staff(r.Context(), "")
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(staff))
+	for _, s := range staff {
+		names[s.ID] = s.Name
+	}
+	out := make([]visitJSON, len(vs))
+	for i, v := range vs {
+		out[i] = visitJSON{
+			ID: v.ID, Building: v.Building, Name: v.Name, Phone: v.Phone, Email: v.Email,
+			Address: v.Address, Host: v.Host, HostName: names[v.Host], AppointmentID: v.AppointmentID,
+			Reason: v.Reason, ArrivedAt: apiTime(v.ArrivedAt), PickedUpAt: apiTime(v.PickedUpAt),
+			PickedUpBy: v.PickedUpBy, LeftAt: apiTime(v.LeftAt), Status: v.Status,
+		}
+	}
+	return out, nil
+}
+
+func (a *App) writeVisits(w http.ResponseWriter, r *http.Request, status int, vs []engine.Visit, one bool) {
+	out, err := a.visitsJSON(r, vs)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if one {
+		writeJSON(w, status, out[0])
+		return
+	}
+	writeJSON(w, status, out)
+}
+
+// visitRequest is the body of POST /api/visits.
+type visitRequest struct {
+	Building      string `json:"building"`
+	Name          string `json:"name"`
+	Phone         string `json:"phone"`
+	Email         string `json:"email"`
+	Address       string `json:"address"`
+	Host          string `json:"host"`
+	AppointmentID string `json:"appointment_id"`
+	Reason        string `json:"reason"`
+}
+
+func (a *App) registerVisit(w http.ResponseWriter, r *http.Request) {
+	var req visitRequest
+	if err := decode(w, r, &req); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if req.Building == "" {
+		req.Building = a.building.ID
+	}
+	v, err := a.store.RegisterVisit(r.Context(), a.author(), engine.NewVisit(req))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.writeVisits(w, r, http.StatusCreated, []engine.Visit{v}, true)
+}
+
+func (a *App) visits(w http.ResponseWriter, r *http.Request) {
+	b, err := a.buildingParam(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	day, err := a.dayParam(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	vs, err := a.store.Visits(r.Context(), b.ID, day)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.writeVisits(w, r, http.StatusOK, vs, false)
+}
+
+func (a *App) present(w http.ResponseWriter, r *http.Request) {
+	b, err := a.buildingParam(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	vs, err := a.store.Present(r.Context(), b.ID)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.writeVisits(w, r, http.StatusOK, vs, false)
+}
+
+func (a *App) visit(w http.ResponseWriter, r *http.Request) {
+	v, err := a.store.Visit(r.Context(), r.PathValue("id"))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.writeVisits(w, r, http.StatusOK, []engine.Visit{v}, true)
+}
+
+func (a *App) pickUp(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		By string `json:"by"`
+	}
+	// The body is optional: no body means the host fetched the visitor.
+	if r.ContentLength != 0 {
+		if err := decode(w, r, &req); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+	}
+	v, err := a.store.PickUpVisit(r.Context(), a.author(), r.PathValue("id"), strings.TrimSpace(req.By))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.writeVisits(w, r, http.StatusOK, []engine.Visit{v}, true)
+}
+
+func (a *App) leave(w http.ResponseWriter, r *http.Request) {
+	v, err := a.store.LeaveVisit(r.Context(), a.author(), r.PathValue("id"))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.writeVisits(w, r, http.StatusOK, []engine.Visit{v}, true)
+}
+

@@ -1,0 +1,59 @@
+package engine
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// Op is one change, the unit of storage and of replication. Origin and Seq
+// identify it (Seq is gap-free per origin); HLC orders it.
+//
+// The payload is split in two: Data holds what may be kept as long as the op
+// exists, Personal holds personal data (names, contacts) so that the
+// retention purge can erase it while the op keeps its identity and place in
+// every version vector.
+type Op struct {
+	Origin   string          `json:"origin"`
+	Seq      uint64          `json:"seq"`
+	HLC      HLC             `json:"hlc"`
+	Author   string          `json:"author"`
+	Kind     string          `json:"kind"`
+	Entity   string          `json:"entity"`
+	Data     json.RawMessage `json:"data,omitempty"`
+	Personal json.RawMessage `json:"personal,omitempty"`
+}
+
+// Op kinds. The part before the dot is the entity type.
+const (
+	KindBuildingDefined = "building.defined"
+	KindServiceDefined  = "service.defined"
+	KindStaffDefined    = "staff.defined"
+	KindVisitRegistered = "visit.registered"
+	KindVisitPickedUp   = "visit.picked_up"
+	KindVisitLeft       = "visit.left"
+)
+
+// Entity types.
+const (
+	EntityBuilding = "building"
+	EntityService  = "service"
+	EntityStaff    = "staff"
+	EntityVisit    = "visit"
+)
+
+// EntityType returns the entity type an op kind changes.
+func EntityType(kind string) string {
+	t, _, _ := strings.Cut(kind, ".")
+	return t
+}
+
+// Before reports whether a is folded before b: by HLC, then origin, then seq.
+func Before(a, b Op) bool {
+	if a.HLC != b.HLC {
+		return a.HLC < b.HLC
+	}
+	if a.Origin != b.Origin {
+		return a.Origin < b.Origin
+	}
+	return a.Seq < b.Seq
+}

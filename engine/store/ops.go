@@ -1,0 +1,205 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"pforte/engine"
+)
+
+// tx is one write transaction: the ops it appends and the entities it
+// re-folds commit together or not at all.
+type tx struct {
+	s      *Store
+	sql    *sql.Tx
+	author string
+}
+
+// write runs fn in one immediate transaction. Every public method that
+// changes state goes through here.
+func (s *Store) write(ctx context.Context, author string, fn func(ctx context.Context, t *tx) error) error {
+	sqlTx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer sqlTx.Rollback()
+	if err := fn(ctx, &tx{s: s, sql: sqlTx, author: author}); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// append stamps a local op (origin, next seq, HLC, author), stores it and
+// re-folds its entity.
+func (t *tx) append(ctx context.Context, op engine.Op) (engine.Op, error) {
+	var last uint64
+	if err := t.sql.QueryRowContext(ctx,
+		`SELECT COALESCE(MAX(seq), 0) FROM ops WHERE origin = ?`, t.s.site).Scan(&last); err != nil {
+		return op, err
+	}
+	op.Origin, op.Seq, op.HLC, op.Author = t.s.site, last+1, t.s.hlc.Now(), t.author
+	if _, err := insertOp(ctx, t.sql, op); err != nil {
+		return op, err
+	}
+	return op, refold(ctx, t.sql, engine.EntityType(op.Kind), op.Entity)
+}
+
+// Apply stores ops that were stamped elsewhere (the demo seed, other
+// sites) and re-folds the entities they touch. An op already held is
+// skipped, so applying the same ops again changes nothing. It returns how
+// many ops were new.
+func (s *Store) Apply(ctx context.Context, ops []engine.Op) (int, error) {
+	applied := 0
+	err := s.write(ctx, "", func(ctx context.Context, t *tx) error {
+		type key struct{ typ, id string }
+		touched := map[key]bool{}
+		var order []key
+		for _, op := range ops {
+			if op.Origin == "" || op.Seq == 0 {
+				return engine.Invalid("op", "op without origin or seq")
+			}
+			inserted, err := insertOp(ctx, t.sql, op)
+			if err != nil {
+				return err
+			}
+			if !inserted {
+				continue
+			}
+			applied++
+			s.hlc.Observe(op.HLC)
+			k := key{engine.EntityType(op.Kind), op.Entity}
+			if !touched[k] {
+				touched[k] = true
+				order = append(order, k)
+			}
+		}
+		for _, k := range order {
+			if err := refold(ctx, t.sql, k.typ, k.id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return applied, err
+}
+
+func insertOp(ctx context.Context, q *sql.Tx, op engine.Op) (bool, error) {
+	res, err := q.ExecContext(ctx, `INSERT INTO ops (origin, seq, hlc, author, kind, entity_type, entity, data, personal)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (origin, seq) DO NOTHING`,
+		op.Origin, op.Seq, int64(op.HLC), op.Author, op.Kind, engine.EntityType(op.Kind), op.Entity,
+		nullable(op.Data), nullable(op.Personal))
+	if err != nil {
+		return false, fmt.Errorf("insert op %s/%d: %w", op.Origin, op.Seq, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+func nullable(b json.RawMessage) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return []byte(b)
+}
+
+// entityOps loads every op of one entity.
+func entityOps(ctx context.Context, q *sql.Tx, typ, id string) ([]engine.Op, error) {
+	rows, err := q.QueryContext(ctx, `SELECT origin, seq, hlc, author, kind, entity, data, personal
+		FROM ops WHERE entity_type = ? AND entity = ?`, typ, id)
+	if err != nil {
+		return nil, err
+	}
+	return scanOps(rows)
+}
+
+// refold recomputes one entity's row from all of its ops. Because the row
+// is always the fold of the full op set, an op that arrives late or twice
+// yields the same row as one that arrived in order.
+func refold(ctx context.Context, q *sql.Tx, typ, id string) error {
+	ops, err := entityOps(ctx, q, typ, id)
+	if err != nil {
+		return err
+	}
+	switch typ {
+	case engine.EntityVisit:
+		v, ok, err := engine.FoldVisit(id, ops)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			_, err := q.ExecContext(ctx, `DELETE FROM visits WHERE id = ?`, id)
+			return err
+		}
+		doc, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		_, err = q.ExecContext(ctx, `INSERT INTO visits (id, building, day, arrived_at, present, doc) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET building = excluded.building, day = excluded.day,
+			arrived_at = excluded.arrived_at, present = excluded.present, doc = excluded.doc`,
+			id, v.Building, engine.Day(v.ArrivedAt), v.ArrivedAt.UnixMilli(), v.Present(), doc)
+		return err
+	case engine.EntityBuilding, engine.EntityService:
+		table := map[string]string{engine.EntityBuilding: "buildings", engine.EntityService: "services"}[typ]
+		doc, ok := engine.FoldDefinition(ops)
+		if !ok {
+			_, err := q.ExecContext(ctx, `DELETE FROM `+table+` WHERE id = ?`, id)
+			return err
+		}
+		_, err := q.ExecContext(ctx, `INSERT INTO `+table+` (id, doc) VALUES (?, ?)
+			ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`, id, []byte(doc))
+		return err
+	case engine.EntityStaff:
+		doc, ok := engine.FoldDefinition(ops)
+		if !ok {
+			_, err := q.ExecContext(ctx, `DELETE FROM staff WHERE id = ?`, id)
+			return err
+		}
+		var st engine.Staff
+		if err := json.Unmarshal(doc, &st); err != nil {
+			return fmt.Errorf("staff %s: %w", id, err)
+		}
+		_, err := q.ExecContext(ctx, `INSERT INTO staff (id, building, doc) VALUES (?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET building = excluded.building, doc = excluded.doc`, id, st.Building, []byte(doc))
+		return err
+	}
+	return fmt.Errorf("refold: unknown entity type %q", typ)
+}
+
+// Ops returns every op, in (origin, seq) order. For tests and, later, sync.
+func (s *Store) Ops(ctx context.Context) ([]engine.Op, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT origin, seq, hlc, author, kind, entity, data, personal FROM ops ORDER BY origin, seq`)
+	if err != nil {
+		return nil, err
+	}
+	return scanOps(rows)
+}
+
+func scanOps(rows *sql.Rows) ([]engine.Op, error) {
+	defer rows.Close()
+	var ops []engine.Op
+	for rows.Next() {
+		var op engine.Op
+		var hlc int64
+		var data, personal []byte
+		if err := rows.Scan(&op.Origin, &op.Seq, &hlc, &op.Author, &op.Kind, &op.Entity, &data, &personal); err != nil {
+			return nil, err
+		}
+		op.HLC, op.Data, op.Personal = engine.HLC(hlc), data, personal
+		ops = append(ops, op)
+	}
+	return ops, rows.Err()
+}
+
+func notFound(err error, field, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return engine.NotFound(field, "%s", what)
+	}
+	return err
+}

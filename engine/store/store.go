@@ -1,0 +1,193 @@
+// Package store is the SQLite store of the engine (modernc.org/sqlite, no
+// cgo). It keeps the op log and the state folded from it, and it is the only
+// code that writes the database: every change appends an op and re-folds the
+// entity it touches in one transaction, so the op log and the tables never
+// disagree.
+//
+// store imports engine and the SQL driver; it must not import app, sync or
+// printing.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"pforte/engine"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is one site's database.
+type Store struct {
+	db    *sql.DB
+	site  string
+	clock engine.Clock
+	hlc   *engine.HLCClock
+}
+
+// Open opens (creating if needed) the database at path for the given site.
+// A database belongs to one site: opening it under another name is an error,
+// because the site name is the origin of every op it wrote.
+func Open(ctx context.Context, path, site string, clock engine.Clock) (*Store, error) {
+	if site == "" {
+		return nil, engine.Invalid("site", "a site name is required")
+	}
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	// FULL: an acknowledged write survives a power cut.
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	// Deleted personal data is overwritten, not left in free pages.
+	q.Add("_pragma", "secure_delete(ON)")
+	// Writers take the lock at BEGIN, so two writers never deadlock on an
+	// upgrade from a read lock.
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + filepath.ToSlash(path) + "?" + q.Encode()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s := &Store{db: db, site: site, clock: clock}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.claim(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	var last int64
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(hlc), 0) FROM ops`).Scan(&last); err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.hlc = engine.NewHLCClock(clock, engine.HLC(last))
+	return s, nil
+}
+
+// Close checkpoints the WAL and closes the database.
+func (s *Store) Close() error {
+	_, cerr := s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+	return errors.Join(cerr, s.db.Close())
+}
+
+// Site returns the name of the site this database belongs to.
+func (s *Store) Site() string { return s.site }
+
+// Checkpoint moves the WAL into the database file and truncates it.
+func (s *Store) Checkpoint(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	return err
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := s.applyMigration(ctx, name); err != nil {
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) applyMigration(ctx context.Context, name string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name = ?`, name).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	body, err := migrations.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name) VALUES (?)`, name); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// claim records the site name in a new database and refuses a database that
+// belongs to another site.
+func (s *Store) claim(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var owner string
+	err = tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'site'`).Scan(&owner)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('site', ?)`, s.site); err != nil {
+			return err
+		}
+		return tx.Commit()
+	case err != nil:
+		return err
+	case owner != s.site:
+		return engine.Invalid("site", "this data directory belongs to site %q, not %q", owner, s.site)
+	}
+	return nil
+}
+
+// Empty reports whether the database holds no ops at all.
+func (s *Store) Empty(ctx context.Context) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM ops LIMIT 1)`).Scan(&n)
+	return n == 0, err
+}
+
+// Vector returns, per origin, the highest seq held. Seqs are gap-free
+// because every op of an origin is written in order by that origin; a
+// receiver (sync) must keep that true when it applies remote ops.
+func (s *Store) Vector(ctx context.Context) (map[string]uint64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT origin, MAX(seq) FROM ops GROUP BY origin`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	v := map[string]uint64{}
+	for rows.Next() {
+		var origin string
+		var seq uint64
+		if err := rows.Scan(&origin, &seq); err != nil {
+			return nil, err
+		}
+		v[origin] = seq
+	}
+	return v, rows.Err()
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"pforte/engine"
+)
+
+// RegisterVisit registers a visitor at the entrance. The input is checked
+// (engine.NewVisit.Normalize), then the building and host must exist; the
+// registration op and the visit row are written in one transaction.
+func (s *Store) RegisterVisit(ctx context.Context, author string, n engine.NewVisit) (engine.Visit, error) {
+	n, err := n.Normalize()
+	if err != nil {
+		return engine.Visit{}, err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return engine.Visit{}, fmt.Errorf("new visit id: %w", err)
+	}
+	var v engine.Visit
+	err = s.write(ctx, author, func(ctx context.Context, t *tx) error {
+		if _, err := building(ctx, t.sql, n.Building); err != nil {
+			return invalidRef(err, "building", n.Building)
+		}
+		if _, err := staffMember(ctx, t.sql, "host", n.Host); err != nil {
+			return invalidRef(err, "host", n.Host)
+		}
+		if n.AppointmentID != "" {
+			// Appointments arrive with the booking engine; until then no id
+			// can refer to one.
+			return engine.InvalidRule("appointment_id", engine.RuleUnknown, "no appointment %s", n.AppointmentID)
+		}
+		if _, err := t.append(ctx, engine.RegisterOp(id.String(), n, s.clock.Now())); err != nil {
+			return err
+		}
+		v, err = visit(ctx, t.sql, id.String())
+		return err
+	})
+	return v, err
+}
+
+// PickUpVisit records that a member of staff fetched the visitor at the
+// entrance; by "" means the host. A visit that is not waiting is
+// engine.CodeInvalidState.
+func (s *Store) PickUpVisit(ctx context.Context, author, id, by string) (engine.Visit, error) {
+	return s.changeVisit(ctx, author, id, func(ctx context.Context, t *tx, v engine.Visit) (engine.Op, error) {
+		if by == "" {
+			by = v.Host
+		} else if _, err := staffMember(ctx, t.sql, "by", by); err != nil {
+			return engine.Op{}, invalidRef(err, "by", by)
+		}
+		return engine.PickUp(v, by, s.clock.Now())
+	})
+}
+
+// LeaveVisit records that the visitor left the building.
+func (s *Store) LeaveVisit(ctx context.Context, author, id string) (engine.Visit, error) {
+	return s.changeVisit(ctx, author, id, func(_ context.Context, _ *tx, v engine.Visit) (engine.Op, error) {
+		return engine.Leave(v, s.clock.Now())
+	})
+}
+
+func (s *Store) changeVisit(ctx context.Context, author, id string,
+	decide func(context.Context, *tx, engine.Visit) (engine.Op, error)) (engine.Visit, error) {
+	var v engine.Visit
+	err := s.write(ctx, author, func(ctx context.Context, t *tx) error {
+		cur, err := visit(ctx, t.sql, id)
+		if err != nil {
+			return err
+		}
+		op, err := decide(ctx, t, cur)
+		if err != nil {
+			return err
+		}
+		if _, err := t.append(ctx, op); err != nil {
+			return err
+		}
+		v, err = visit(ctx, t.sql, id)
+		return err
+	})
+	return v, err
+}
+
+// invalidRef turns "referenced entity not found" into bad input naming the
+// field that referred to it.
+func invalidRef(err error, field, id string) error {
+	if e := engine.AsError(err); e.Code == engine.CodeNotFound {
+		return engine.InvalidRule(field, engine.RuleUnknown, "unknown %s %q", field, id)
+	}
+	return err
+}

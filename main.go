@@ -1,0 +1,177 @@
+// Command pforte is the appointment and visitor-registration appliance of a
+// town hall. With a display it opens the desktop window; `pforte serve` runs
+// the same application headless and serves the UI to browsers on the LAN.
+//
+// main only wires: flags and configuration in, the application (package app)
+// out, then either the HTTP server or the Wails window around the same
+// http.Handler.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"pforte/app"
+	"pforte/frontend"
+	psync "pforte/sync"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	cmd := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(args, stdout, logger)
+	case "":
+		err = desktop(args, logger)
+	case "keygen":
+		err = keygen(args, stdout)
+	case "version":
+		fmt.Fprintln(stdout, "pforte", version)
+	case "help", "-h", "--help":
+		usage(stdout)
+	default:
+		fmt.Fprintf(stderr, "pforte: unknown command %q\n\n", cmd)
+		usage(stderr)
+		return 2
+	}
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintln(stderr, "pforte:", err)
+		return 1
+	}
+	return 0
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage:
+  pforte serve --data DIR --listen ADDR --site NAME --building ID
+               [--gossip ADDR] [--join ADDR[,ADDR...]] [--cluster-key FILE] [--demo]
+  pforte [same flags]     the desktop window (desktop build only)
+  pforte keygen FILE      write a new cluster key
+  pforte version
+`)
+}
+
+// parseConfig reads the flags shared by `serve` and the desktop window over
+// app.DefaultConfig.
+func parseConfig(name string, args []string) (app.Config, string, error) {
+	cfg := app.DefaultConfig()
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	listen := fs.String("listen", "127.0.0.1:8080", "HTTP address to serve the UI and API on (headless only)")
+	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "directory for the database and everything this site keeps")
+	fs.StringVar(&cfg.Site, "site", cfg.Site, "name of this site (unique in the cluster)")
+	fs.StringVar(&cfg.Building, "building", cfg.Building, "id of the building this site stands in")
+	fs.StringVar(&cfg.Gossip, "gossip", cfg.Gossip, "Serf bind address, e.g. 127.0.0.1:7946 (empty: no cluster)")
+	join := fs.String("join", "", "comma-separated gossip addresses of other sites")
+	fs.StringVar(&cfg.ClusterKeyFile, "cluster-key", cfg.ClusterKeyFile, "file with the cluster secret (pforte keygen)")
+	fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "seed the demo municipality into an empty database")
+	if err := fs.Parse(args); err != nil {
+		return cfg, "", err
+	}
+	if fs.NArg() > 0 {
+		return cfg, "", fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	for _, j := range strings.Split(*join, ",") {
+		if j = strings.TrimSpace(j); j != "" {
+			cfg.Join = append(cfg.Join, j)
+		}
+	}
+	cfg.Version = version
+	return cfg, *listen, nil
+}
+
+// serve runs the headless server until SIGINT or SIGTERM.
+func serve(args []string, stdout io.Writer, logger *slog.Logger) error {
+	cfg, listen, err := parseConfig("serve", args)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	a, err := app.Open(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", listen, err)
+	}
+	srv := &http.Server{
+		Handler:           app.WithFrontend(a.Handler(), frontend.Assets()),
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	// The line tests and scripts wait for: printed once the socket accepts.
+	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	return a.Close()
+}
+
+// desktop opens the Wails window around the same application. In a build
+// without the desktop tag it explains how to get one.
+func desktop(args []string, logger *slog.Logger) error {
+	cfg, _, err := parseConfig("pforte", args)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a, err := app.Open(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return runDesktop(ctx, a, frontend.Assets(), logger)
+}
+
+func keygen(args []string, stdout io.Writer) error {
+	if len(args) != 1 {
+		return errors.New("usage: pforte keygen FILE")
+	}
+	if err := psync.WriteNewKey(args[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote cluster key to %s (keep it secret; copy it to every site)\n", args[0])
+	return nil
+}
