@@ -28,6 +28,7 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("GET /api/visits/{id}", a.visit)
 	mux.HandleFunc("POST /api/visits/{id}/pickup", a.pickUp)
 	mux.HandleFunc("POST /api/visits/{id}/leave", a.leave)
+	mux.HandleFunc("GET /api/print/badge/{file}", a.badgePDF)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, errorBody("not_found", "", "Diese Schnittstelle gibt es nicht."))
 	})

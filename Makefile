@@ -1,0 +1,77 @@
+# Pforte: `make run` starts the demo, `make test` runs every test.
+# Both install what is missing (npm packages; Debian packages for tests and
+# the desktop build) first.
+
+SHELL   := /bin/bash
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+LISTEN  ?= 127.0.0.1:8080
+SITE    ?= demo-rathaus-1
+BUILDING ?= rathaus-1
+OUT     ?= out
+
+GO_SOURCES := $(shell find . -name '*.go' -not -path './frontend/node_modules/*') go.mod go.sum
+FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.* frontend/tsconfig*.json frontend/package.json -type f 2>/dev/null)
+
+.PHONY: all run build desktop frontend test test-go test-frontend test-e2e test-desktop vet clean
+
+all: build
+
+## run: build and start the headless server with the demo municipality
+run: build
+	@echo "Pforte (demo): open the URL below in a browser; data in ./data; Ctrl-C stops."
+	bin/pforte serve --demo --data ./data --listen $(LISTEN) --site $(SITE) --building $(BUILDING)
+
+## build: the headless binary (no cgo)
+build: bin/pforte
+
+bin/pforte: frontend/dist/index.html $(GO_SOURCES)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ .
+
+## desktop: the Wails desktop binary (webkit2gtk-4.1)
+desktop: bin/pforte-desktop
+
+bin/pforte-desktop: frontend/dist/index.html $(GO_SOURCES)
+	scripts/install-deps.sh desktop
+	CGO_ENABLED=1 $(GO) build -trimpath -tags desktop,production,webkit2_41 -ldflags '$(LDFLAGS)' -o $@ .
+
+## frontend: the UI bundle that both binaries embed
+frontend: frontend/dist/index.html
+
+frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	@touch $@
+
+frontend/dist/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SOURCES)
+	cd frontend && npm run build
+
+## test: everything: vet, Go tests with the race detector, frontend unit
+## tests, the browser end-to-end test and the desktop smoke test
+test: vet test-go test-frontend test-e2e test-desktop
+	@echo "make test: all passed"
+
+vet: frontend/dist/index.html
+	$(GO) vet ./...
+	scripts/install-deps.sh desktop
+	CGO_ENABLED=1 $(GO) vet -tags desktop,production,webkit2_41 .
+
+test-go: frontend/dist/index.html
+	scripts/install-deps.sh test
+	$(GO) test -race -count=1 ./...
+
+test-frontend: frontend/node_modules/.package-lock.json
+	cd frontend && npm test
+
+test-e2e: bin/pforte
+	scripts/install-deps.sh test
+	mkdir -p $(OUT)
+	cd frontend && PFORTE_BIN=$(CURDIR)/bin/pforte E2E_OUT=$(CURDIR)/$(OUT) npm run e2e
+
+test-desktop: bin/pforte-desktop
+	scripts/install-deps.sh test
+	mkdir -p $(OUT)
+	scripts/desktop-smoke.sh bin/pforte-desktop $(OUT)
+
+clean:
+	rm -rf bin frontend/dist/assets frontend/dist/index.html $(OUT)
