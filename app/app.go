@@ -20,6 +20,7 @@ import (
 
 	"pforte/engine"
 	"pforte/engine/store"
+	psync "pforte/sync"
 )
 
 // Config is what a site needs to run. DefaultConfig gives a working
@@ -67,6 +68,7 @@ type App struct {
 	clock    engine.Clock
 	store    *store.Store
 	cron     *cron.Cron
+	members  *psync.Membership // nil without --gossip
 	building engine.Building
 }
 
@@ -88,6 +90,10 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	}
 	a := &App{cfg: cfg, log: logger, clock: cfg.Clock, store: st}
 	if err := a.init(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := a.startMembership(); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -148,8 +154,45 @@ func (a *App) startJobs() {
 	a.cron.Start()
 }
 
-// Close stops the jobs, waits for a running one, and closes the database.
+// startMembership joins the cluster through Serf when a gossip address is
+// configured.
+func (a *App) startMembership() error {
+	if a.cfg.Gossip == "" {
+		if len(a.cfg.Join) > 0 {
+			return errors.New("--join needs --gossip: the address this site gossips on")
+		}
+		return nil
+	}
+	var key []byte
+	if a.cfg.ClusterKeyFile != "" {
+		k, err := psync.ReadKey(a.cfg.ClusterKeyFile)
+		if err != nil {
+			return fmt.Errorf("--cluster-key: %w", err)
+		}
+		key = k
+	} else {
+		a.log.Warn("gossip is not encrypted: start every site with --cluster-key FILE (pforte keygen FILE)")
+	}
+	m, err := psync.StartMembership(psync.MembershipConfig{
+		Site: a.cfg.Site, Building: a.building.ID, Bind: a.cfg.Gossip, Join: a.cfg.Join,
+		Key: key, DataDir: a.cfg.DataDir,
+	}, a.log)
+	if err != nil {
+		return err
+	}
+	a.members = m
+	return nil
+}
+
+// Close leaves the cluster, stops the jobs (waiting for a running one) and
+// closes the database.
 func (a *App) Close() error {
+	if a.members != nil {
+		if err := a.members.Leave(); err != nil {
+			a.log.Warn("leave cluster", "err", err)
+		}
+		a.members = nil
+	}
 	if a.cron != nil {
 		<-a.cron.Stop().Done()
 		a.cron = nil

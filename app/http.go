@@ -29,6 +29,7 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("POST /api/visits/{id}/pickup", a.pickUp)
 	mux.HandleFunc("POST /api/visits/{id}/leave", a.leave)
 	mux.HandleFunc("GET /api/print/badge/{file}", a.badgePDF)
+	mux.HandleFunc("GET /api/sync/status", a.syncStatus)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, errorBody("not_found", "", "Diese Schnittstelle gibt es nicht."))
 	})

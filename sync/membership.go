@@ -1,0 +1,193 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	gosync "sync"
+	"time"
+
+	"github.com/hashicorp/memberlist"
+	"github.com/hashicorp/serf/serf"
+)
+
+// MembershipConfig configures a site's Serf agent.
+type MembershipConfig struct {
+	Site     string   // node name: the site's name, unique in the cluster
+	Building string   // advertised in a tag
+	Bind     string   // "127.0.0.1:7946"; port 0 picks a free one
+	Join     []string // other sites' gossip addresses
+	Key      []byte   // the cluster key; nil means unencrypted (tests, single desk)
+	DataDir  string   // holds the Serf snapshot, so a restarted site finds its peers
+}
+
+// A site may be away for days (a branch office without a line over a long
+// weekend): keep its membership for a month rather than Serf's 24 hours.
+const awayTolerance = 30 * 24 * time.Hour
+
+// Membership is a site's view of the cluster through Serf: who is there and
+// whether they are alive. Serf carries hints only; data never travels in it.
+type Membership struct {
+	serf   *serf.Serf
+	log    *slog.Logger
+	cancel context.CancelFunc
+	wg     gosync.WaitGroup
+}
+
+// Peer is another site as Serf sees it.
+type Peer struct {
+	Site     string
+	Building string
+	Addr     string
+	Status   string // alive, failed, left, leaving
+}
+
+// StartMembership starts the Serf agent and keeps trying to join the given
+// sites in the background until one answers.
+func StartMembership(cfg MembershipConfig, logger *slog.Logger) (*Membership, error) {
+	host, portStr, err := net.SplitHostPort(cfg.Bind)
+	if err != nil {
+		return nil, fmt.Errorf("--gossip %q: %w", cfg.Bind, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return nil, fmt.Errorf("--gossip %q: bad port", cfg.Bind)
+	}
+	conf := serf.DefaultConfig()
+	conf.Init()
+	conf.NodeName = cfg.Site
+	conf.Tags = map[string]string{"site": cfg.Site, "building": cfg.Building}
+	conf.ReconnectTimeout = awayTolerance
+	conf.TombstoneTimeout = awayTolerance
+	conf.SnapshotPath = filepath.Join(cfg.DataDir, "serf.snapshot")
+	conf.RejoinAfterLeave = true
+	events := make(chan serf.Event, 64)
+	conf.EventCh = events
+	serfLog := log.New(&slogWriter{logger}, "", 0)
+	conf.Logger = serfLog
+
+	ml := memberlist.DefaultLANConfig()
+	ml.Name = cfg.Site
+	ml.BindAddr, ml.BindPort = host, port
+	ml.AdvertiseAddr, ml.AdvertisePort = "", 0
+	// The label keeps Pforte's gossip apart from any other Serf on the LAN.
+	ml.Label = "pforte"
+	ml.SecretKey = cfg.Key
+	ml.Logger = serfLog
+	conf.MemberlistConfig = ml
+
+	s, err := serf.Create(conf)
+	if err != nil {
+		return nil, fmt.Errorf("start gossip on %s: %w", cfg.Bind, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m := &Membership{serf: s, log: logger, cancel: cancel}
+	local := s.LocalMember()
+	logger.Info("gossip", "addr", net.JoinHostPort(local.Addr.String(), strconv.Itoa(int(local.Port))), "encrypted", cfg.Key != nil)
+
+	m.wg.Add(2)
+	go func() { defer m.wg.Done(); m.logEvents(ctx, events) }()
+	go func() { defer m.wg.Done(); m.retryJoin(ctx, cfg.Join) }()
+	return m, nil
+}
+
+// retryJoin tries the configured sites with back-off until one answers;
+// after that Serf and its snapshot keep the membership.
+func (m *Membership) retryJoin(ctx context.Context, addrs []string) {
+	if len(addrs) == 0 {
+		return
+	}
+	wait := time.Second
+	for {
+		n, err := m.serf.Join(addrs, true)
+		if n > 0 {
+			m.log.Info("joined cluster", "contacted", n)
+			return
+		}
+		m.log.Warn("join failed, will retry", "addrs", strings.Join(addrs, ","), "in", wait, "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, time.Minute)
+	}
+}
+
+func (m *Membership) logEvents(ctx context.Context, events <-chan serf.Event) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e := <-events:
+			if me, ok := e.(serf.MemberEvent); ok {
+				for _, mem := range me.Members {
+					m.log.Info("member", "event", me.EventType().String(), "site", mem.Name)
+				}
+			}
+		}
+	}
+}
+
+// Peers returns the other sites, by name.
+func (m *Membership) Peers() []Peer {
+	self := m.serf.LocalMember().Name
+	var peers []Peer
+	for _, mem := range m.serf.Members() {
+		if mem.Name == self {
+			continue
+		}
+		peers = append(peers, Peer{
+			Site:     mem.Name,
+			Building: mem.Tags["building"],
+			Addr:     net.JoinHostPort(mem.Addr.String(), strconv.Itoa(int(mem.Port))),
+			Status:   mem.Status.String(),
+		})
+	}
+	sort.Slice(peers, func(i, j int) bool { return peers[i].Site < peers[j].Site })
+	return peers
+}
+
+// Addr returns the gossip address other sites join.
+func (m *Membership) Addr() string {
+	l := m.serf.LocalMember()
+	return net.JoinHostPort(l.Addr.String(), strconv.Itoa(int(l.Port)))
+}
+
+// Leave tells the cluster this site is going (so peers do not wait for it
+// as failed) and stops the agent.
+func (m *Membership) Leave() error {
+	m.cancel()
+	err := m.serf.Leave()
+	if serr := m.serf.Shutdown(); err == nil {
+		err = serr
+	}
+	m.wg.Wait()
+	return err
+}
+
+// slogWriter forwards Serf's and memberlist's log lines to slog at debug
+// level, warnings and errors at their own.
+type slogWriter struct{ log *slog.Logger }
+
+func (w *slogWriter) Write(p []byte) (int, error) {
+	line := strings.TrimSpace(string(p))
+	switch {
+	case strings.Contains(line, "[ERR]"):
+		w.log.Error("serf", "msg", line)
+	case strings.Contains(line, "[WARN]"):
+		w.log.Warn("serf", "msg", line)
+	default:
+		w.log.Debug("serf", "msg", line)
+	}
+	return len(p), nil
+}
+
+var _ io.Writer = (*slogWriter)(nil)
