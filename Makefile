@@ -12,7 +12,7 @@ BUILDING ?= rathaus-1
 OUT     ?= out
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './frontend/node_modules/*') go.mod go.sum
-FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.* frontend/tsconfig*.json frontend/package.json -type f 2>/dev/null)
+FRONTEND_SOURCES := $(shell find frontend/src frontend/scripts frontend/index.html frontend/vite.config.* frontend/svelte.config.js frontend/tsconfig*.json frontend/package.json -type f 2>/dev/null)
 
 .PHONY: all run build desktop frontend test test-go test-frontend test-e2e test-desktop vet clean
 

@@ -1,0 +1,419 @@
+// End-to-end test of the reception screen (Empfang) against the real
+// headless server and Debian's Chromium, typing and clicking as a person at
+// the desk would. Run from frontend/ with `npm run e2e` (node --test e2e/)
+// after building the binary:
+//
+//   npm run build && (cd .. && CGO_ENABLED=0 go build -o bin/pforte .)
+//
+// PFORTE_BIN overrides the binary (default ../bin/pforte), CHROMIUM the
+// browser (default /usr/bin/chromium), E2E_OUT the screenshot folder
+// (default e2e/out). The keystroke count for one registration is printed.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BIN = process.env.PFORTE_BIN ? resolve(process.env.PFORTE_BIN) : resolve(here, '..', '..', 'bin', 'pforte');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const OUT = process.env.E2E_OUT ? resolve(process.env.E2E_OUT) : join(here, 'out');
+const BUILDING = 'rathaus-1';
+const SITE = 'e2e-rathaus-1';
+
+// Generous for a 2-core machine running Go, SQLite and Chromium at once.
+const START_TIMEOUT = 60_000;
+const STOP_TIMEOUT = 30_000;
+const UI_TIMEOUT = 20_000;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Retries fn (which throws on "not yet") until it passes or the time is up. */
+async function eventually(what, fn, timeout = UI_TIMEOUT) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > end) {
+        err.message = `${what}: ${err.message}`;
+        throw err;
+      }
+    }
+    await sleep(150);
+  }
+}
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
+    }),
+  ]);
+}
+
+/** Starts `pforte serve --demo` on dataDir and waits for its "listening on" line. */
+async function startServer(dataDir) {
+  const args = ['serve', '--demo', '--data', dataDir, '--listen', '127.0.0.1:0', '--site', SITE, '--building', BUILDING];
+  const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (d) => {
+    stderr = (stderr + d).slice(-20_000);
+  });
+  const exited = new Promise((res) => proc.on('exit', (code, signal) => res({ code, signal })));
+  const url = await new Promise((res, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`pforte printed no "listening on" line within ${START_TIMEOUT / 1000} s; stderr:\n${stderr}`)),
+      START_TIMEOUT,
+    );
+    createInterface({ input: proc.stdout }).on('line', (line) => {
+      const m = line.match(/listening on (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        res(m[1]);
+      }
+    });
+    proc.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`pforte exited before listening (code ${code}, signal ${signal}); stderr:\n${stderr}`));
+    });
+  });
+  return { proc, url, exited, stderr: () => stderr, running: true };
+}
+
+/** SIGTERM, then the server must exit 0 (API.md: finish, close the database, exit 0). */
+async function stopServer(server) {
+  server.proc.kill('SIGTERM');
+  const { code, signal } = await withTimeout(server.exited, STOP_TIMEOUT, 'pforte after SIGTERM');
+  server.running = false;
+  assert.equal(code, 0, `pforte exit code after SIGTERM (signal ${signal}); stderr:\n${server.stderr()}`);
+}
+
+async function getJSON(server, path) {
+  const res = await fetch(server.url + path);
+  assert.equal(res.status, 200, `GET ${path}`);
+  return res.json();
+}
+
+/** Today in Berlin as YYYY-MM-DD, the day the server files the visits under. */
+function berlinDay() {
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Berlin', year: 'numeric', month: '2-digit', day: '2-digit' })
+      .formatToParts(new Date())
+      .map((x) => [x.type, x.value]),
+  );
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+describe('reception (Empfang) in a real browser', { timeout: 300_000 }, () => {
+  let dataDir;
+  let profileDir;
+  let server;
+  let context;
+  let page;
+  let staff;
+  let buildingName;
+  let presentBefore;
+  const pageErrors = [];
+  let keystrokes = 0;
+
+  // The keyboard as a person uses it, counted.
+  const type = async (text) => {
+    await page.keyboard.type(text, { delay: 15 });
+    keystrokes += [...text].length;
+  };
+  const press = async (key) => {
+    await page.keyboard.press(key);
+    keystrokes += 1;
+  };
+
+  const presentCount = async () => Number(await page.getByTestId('present-count').innerText());
+  const presentRow = (name) => page.getByTestId('present-row').filter({ hasText: name });
+  const todayRow = (name) => page.getByTestId('today-row').filter({ hasText: name });
+  const focusedId = () => page.evaluate(() => document.activeElement?.id ?? '');
+
+  async function openReception() {
+    await page.goto(`${server.url}/#/empfang`);
+    // The host list has arrived: the form is ready for the whole flow.
+    await page.locator('[data-testid="host-input"][data-staff-count]').waitFor({ timeout: UI_TIMEOUT });
+    await eventually('header shows the building', async () => {
+      assert.equal(await page.getByTestId('building-name').innerText(), buildingName);
+    });
+  }
+
+  async function expectPresentCount(n) {
+    await eventually(`"Jetzt im Haus: ${n}"`, async () => {
+      assert.equal(await presentCount(), n);
+      assert.match(await page.getByTestId('present-title').innerText(), new RegExp(`^Jetzt im Haus: ${n}$`));
+    });
+  }
+
+  /** Types a few letters of the host and moves with ↓ until that host is highlighted; Enter picks. */
+  async function chooseHost(host, shot = '') {
+    const lastName = host.name.split(/\s+/).pop();
+    await type(lastName.slice(0, 3).toLocaleLowerCase('de-DE'));
+    const active = page.locator('[data-testid="host-option"][aria-selected="true"]');
+    for (let i = 0; ; i++) {
+      await active.waitFor({ timeout: UI_TIMEOUT });
+      if ((await active.getAttribute('data-staff-id')) === host.id) break;
+      assert.ok(i < staff.length, `host ${host.name} not reachable with ↓`);
+      await press('ArrowDown');
+    }
+    assert.match(await active.innerText(), new RegExp(`${host.name}\\s*—\\s*${host.department}`));
+    if (shot) await page.screenshot({ path: join(OUT, shot) });
+    await press('Enter');
+    assert.equal(await page.getByTestId('host-input').inputValue(), `${host.name} — ${host.department}`);
+  }
+
+  before(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`Chromium not found at ${CHROMIUM}: install it with "apt-get install -y chromium" (or set CHROMIUM).`);
+    }
+    if (!existsSync(BIN)) {
+      throw new Error(
+        `pforte binary not found at ${BIN}: build it from the repository root with ` +
+          '"(cd frontend && npm run build) && CGO_ENABLED=0 go build -o bin/pforte ." (or set PFORTE_BIN).',
+      );
+    }
+    mkdirSync(OUT, { recursive: true });
+    dataDir = mkdtempSync(join(tmpdir(), 'pforte-e2e-data-'));
+    profileDir = mkdtempSync(join(tmpdir(), 'pforte-e2e-chromium-'));
+    server = await startServer(dataDir);
+
+    staff = await getJSON(server, `/api/staff?building=${BUILDING}`);
+    assert.ok(staff.length >= 2, 'the demo seeds at least two staff in rathaus-1');
+    const buildings = await getJSON(server, '/api/buildings');
+    buildingName = buildings.find((b) => b.id === BUILDING)?.name;
+    assert.ok(buildingName, `building ${BUILDING} in /api/buildings`);
+
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 800 },
+      locale: 'de-DE',
+      timezoneId: 'Europe/Berlin',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    context.setDefaultTimeout(UI_TIMEOUT);
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (err) => pageErrors.push(String(err)));
+  });
+
+  after(async () => {
+    await context?.close().catch(() => {});
+    if (server?.running) {
+      server.proc.kill('SIGTERM');
+      await withTimeout(server.exited, STOP_TIMEOUT, 'pforte after SIGTERM').catch(() => server.proc.kill('SIGKILL'));
+    }
+    for (const dir of [profileDir, dataDir]) {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('opens with the focus in the name field and shows where it is', async () => {
+    await openReception();
+    assert.equal(await focusedId(), 'visit-name');
+    const header = await page.locator('header.topbar').innerText();
+    assert.match(header, /Pforte/);
+    assert.match(header, new RegExp(SITE));
+    assert.equal(await page.getByTestId('building-select').inputValue(), BUILDING);
+    presentBefore = await presentCount();
+    assert.match(await page.getByTestId('present-title').innerText(), new RegExp(`Jetzt im Haus: ${presentBefore}`));
+  });
+
+  it('registers a visitor with the keyboard alone', async () => {
+    const host = staff[1];
+    keystrokes = 0;
+    await type('Erika Mustermann');
+    await press('Tab');
+    await type('0171 2345678');
+    await press('Tab'); // E-Mail
+    await press('Tab'); // Anschrift
+    await press('Tab'); // Gastgeber
+    assert.equal(await focusedId(), 'visit-host');
+    await chooseHost(host, 'reception-host.png');
+    await press('Enter');
+    console.log(`keystrokes to register one visitor (name, phone, host): ${keystrokes}`);
+
+    await eventually('confirmation line', async () => {
+      assert.equal(
+        (await page.getByTestId('confirmation').innerText()).replace(/^✓\s*/, ''),
+        `Erika Mustermann angemeldet — wartet auf Abholung durch ${host.name}`,
+      );
+    });
+    assert.equal(await focusedId(), 'visit-name');
+    assert.equal(await page.getByTestId('visit-name').inputValue(), '');
+    assert.equal(await page.getByTestId('visit-phone').inputValue(), '');
+    assert.equal(await page.getByTestId('host-input').inputValue(), '');
+
+    await expectPresentCount(presentBefore + 1);
+    const row = presentRow('Erika Mustermann');
+    await eventually('visitor listed as waiting', async () => {
+      const text = await row.innerText();
+      assert.match(text, /Erika Mustermann/);
+      assert.match(text, new RegExp(host.name));
+      assert.match(text, /\b\d{2}:\d{2}\b/);
+      assert.equal(await row.getByTestId('status').innerText(), 'wartet');
+    });
+  });
+
+  it('registers a second visitor by e-mail and shows both', async () => {
+    const host = staff[0];
+    await type('Jonas Becker');
+    await press('Tab');
+    await press('Tab');
+    await type('jonas.becker@example.org');
+    await press('Tab');
+    await press('Tab');
+    await chooseHost(host);
+    await press('Tab');
+    assert.equal(await focusedId(), 'visit-reason');
+    await type('Bauantrag besprechen');
+    await press('Enter');
+    await expectPresentCount(presentBefore + 2);
+    await presentRow('Jonas Becker').waitFor();
+    await todayRow('Jonas Becker').waitFor();
+    await page.screenshot({ path: join(OUT, 'reception.png') });
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await page.screenshot({ path: join(OUT, 'reception-1920.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('refuses a visitor without contact data, in German, at the contact fields', async () => {
+    assert.equal(await focusedId(), 'visit-name');
+    await type('Max Ohnekontakt');
+    await press('Tab');
+    await press('Tab');
+    await press('Tab');
+    await press('Tab');
+    await chooseHost(staff[0]);
+    await press('Enter');
+
+    const message = page.getByTestId('error-contact');
+    await eventually('German message at the contact fields', async () => {
+      assert.equal((await message.innerText()).replace(/^⚠\s*/, ''), 'Bitte Telefon, E-Mail oder Anschrift angeben.');
+    });
+    assert.equal(await page.getByTestId('visit-phone').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.getByTestId('visit-name').inputValue(), 'Max Ohnekontakt', 'the name is kept');
+    assert.equal(await page.getByTestId('host-input').inputValue(), `${staff[0].name} — ${staff[0].department}`, 'the host is kept');
+    assert.equal(await focusedId(), 'visit-phone', 'the focus goes to the first contact field');
+    await page.screenshot({ path: join(OUT, 'reception-error.png') });
+
+    // Nothing was registered: not on the screen, not in the server.
+    await sleep(500);
+    await expectPresentCount(presentBefore + 2);
+    assert.equal(await presentRow('Max Ohnekontakt').count(), 0);
+    const visits = await getJSON(server, `/api/visits?building=${BUILDING}&day=${berlinDay()}`);
+    assert.ok(!visits.some((v) => v.name === 'Max Ohnekontakt'), 'GET /api/visits has no visit for Max Ohnekontakt');
+    assert.equal(visits.filter((v) => ['Erika Mustermann', 'Jonas Becker'].includes(v.name)).length, 2);
+
+    // Typing a phone number takes the message away.
+    await type('02921 1030');
+    await eventually('message gone', async () => assert.equal(await message.count(), 0));
+    assert.equal(await page.getByTestId('visit-phone').getAttribute('aria-invalid'), null);
+  });
+
+  it('marks the visitor as picked up', async () => {
+    const row = presentRow('Erika Mustermann');
+    await row.getByRole('button', { name: 'Abgeholt' }).click();
+    await eventually('status "abgeholt"', async () => {
+      assert.equal(await row.getByTestId('status').innerText(), 'abgeholt');
+    });
+    await expectPresentCount(presentBefore + 2);
+  });
+
+  it('still shows the visitor after a server restart', async () => {
+    await stopServer(server);
+    const oldUrl = server.url;
+    server = await startServer(dataDir);
+    assert.notEqual(server.url, '', `restarted (was ${oldUrl}, now ${server.url})`);
+    await openReception();
+    assert.equal(await focusedId(), 'visit-name');
+    await expectPresentCount(presentBefore + 2);
+    const row = presentRow('Erika Mustermann');
+    await eventually('visitor still picked up', async () => {
+      assert.equal(await row.getByTestId('status').innerText(), 'abgeholt');
+    });
+    assert.equal(await presentRow('Jonas Becker').getByTestId('status').innerText(), 'wartet');
+  });
+
+  it('lets the visitor leave: gone from the present list, kept under "Heute"', async () => {
+    await presentRow('Erika Mustermann').getByRole('button', { name: 'Gegangen' }).click();
+    await expectPresentCount(presentBefore + 1);
+    await eventually('row leaves the present list', async () => {
+      assert.equal(await presentRow('Erika Mustermann').count(), 0);
+    });
+    await eventually('focus back in the name field', async () => assert.equal(await focusedId(), 'visit-name'));
+    const row = todayRow('Erika Mustermann');
+    await eventually('today shows the departure', async () => {
+      assert.equal(await row.getByTestId('status').innerText(), 'gegangen');
+      assert.match(await row.getByTestId('today-left').innerText(), /^\d{2}:\d{2}$/);
+      assert.match(await row.getByTestId('today-arrived').innerText(), /^\d{2}:\d{2}$/);
+    });
+    await page.screenshot({ path: join(OUT, 'reception-left.png') });
+    const headers = await page.getByTestId('today').locator('thead').innerText();
+    assert.match(headers, /Gekommen/);
+    assert.match(headers, /Gegangen/);
+  });
+
+  it('shows a visitor registered at another desk within a few seconds', async () => {
+    const res = await fetch(`${server.url}/api/visits`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        building: BUILDING,
+        name: 'Paula Nebeneingang',
+        phone: '',
+        email: 'paula@example.org',
+        address: '',
+        host: staff[0].id,
+        appointment_id: '',
+        reason: '',
+      }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    // No click, no reload: the 5 s refresh brings it.
+    await presentRow('Paula Nebeneingang').waitFor({ timeout: 15_000 });
+    await expectPresentCount(presentBefore + 2);
+  });
+
+  it('switches the building and back', async () => {
+    const other = (await getJSON(server, '/api/buildings')).find((b) => b.id !== BUILDING);
+    const otherStaff = await getJSON(server, `/api/staff?building=${other.id}`);
+    await page.getByTestId('building-select').selectOption(other.id);
+    await eventually('header names the other building', async () => {
+      assert.equal(await page.getByTestId('building-name').innerText(), other.name);
+    });
+    await expectPresentCount(0);
+    await eventually('host list of the other building', async () => {
+      assert.equal(await page.getByTestId('host-input').getAttribute('data-staff-count'), String(otherStaff.length));
+    });
+    await page.getByTestId('building-select').selectOption(BUILDING);
+    await expectPresentCount(presentBefore + 2);
+    assert.equal(await presentRow('Jonas Becker').count(), 1);
+  });
+
+  it('raised no script errors and the server stops cleanly', async () => {
+    assert.deepEqual(pageErrors, []);
+    await stopServer(server);
+  });
+});
