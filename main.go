@@ -43,9 +43,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch cmd {
 	case "serve":
-		err = serve(args, stdout, logger)
+		err = serve(args, stdout, stderr, logger)
 	case "":
-		err = desktop(args, logger)
+		err = desktop(args, stderr, logger)
 	case "keygen":
 		err = keygen(args, stdout)
 	case "version":
@@ -79,9 +79,10 @@ func usage(w io.Writer) {
 
 // parseConfig reads the flags shared by `serve` and the desktop window over
 // app.DefaultConfig.
-func parseConfig(name string, args []string) (app.Config, string, error) {
+func parseConfig(name string, args []string, stderr io.Writer) (app.Config, string, error) {
 	cfg := app.DefaultConfig()
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:8080", "HTTP address to serve the UI and API on (headless only)")
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "directory for the database and everything this site keeps")
 	fs.StringVar(&cfg.Site, "site", cfg.Site, "name of this site (unique in the cluster)")
@@ -106,8 +107,8 @@ func parseConfig(name string, args []string) (app.Config, string, error) {
 }
 
 // serve runs the headless server until SIGINT or SIGTERM.
-func serve(args []string, stdout io.Writer, logger *slog.Logger) error {
-	cfg, listen, err := parseConfig("serve", args)
+func serve(args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
+	cfg, listen, err := parseConfig("serve", args, stderr)
 	if err != nil {
 		return err
 	}
@@ -150,8 +151,8 @@ func serve(args []string, stdout io.Writer, logger *slog.Logger) error {
 
 // desktop opens the Wails window around the same application. In a build
 // without the desktop tag it explains how to get one.
-func desktop(args []string, logger *slog.Logger) error {
-	cfg, _, err := parseConfig("pforte", args)
+func desktop(args []string, stderr io.Writer, logger *slog.Logger) error {
+	cfg, _, err := parseConfig("pforte", args, stderr)
 	if err != nil {
 		return err
 	}

@@ -353,4 +353,3 @@ func (a *App) leave(w http.ResponseWriter, r *http.Request) {
 	}
 	a.writeVisits(w, r, http.StatusOK, []engine.Visit{v}, true)
 }
-

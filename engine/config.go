@@ -8,7 +8,8 @@ type Building struct {
 	Address  string `json:"address"`
 	Entrance string `json:"entrance"`
 	// AppointmentOnly: visitors come only with an appointment (the town
-	// halls); a walk-in needs a reason.
+	// halls). Reception warns at a walk-in and asks for the reason (not
+	// enforced yet: it comes with the reception desk's walk-in warning).
 	AppointmentOnly bool       `json:"appointment_only"`
 	Hours           []Interval `json:"hours"`
 }

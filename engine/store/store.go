@@ -54,7 +54,17 @@ func Open(ctx context.Context, path, site string, clock engine.Clock) (*Store, e
 	// Writers take the lock at BEGIN, so two writers never deadlock on an
 	// upgrade from a read lock.
 	q.Set("_txlock", "immediate")
-	dsn := "file:" + filepath.ToSlash(path) + "?" + q.Encode()
+	// SQLite reads the DSN as a URI: '#', '?' or '%' in a directory name
+	// must be escaped, and the path must be absolute to not become a host.
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	p := filepath.ToSlash(abs)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // Windows: file:///C:/…
+	}
+	dsn := (&url.URL{Scheme: "file", Path: p, RawQuery: q.Encode()}).String()
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
