@@ -32,7 +32,7 @@ bin/pforte: frontend/dist/index.html $(GO_SOURCES)
 ## desktop: the Wails desktop binary (webkit2gtk-4.1)
 desktop: bin/pforte-desktop
 
-bin/pforte-desktop: frontend/dist/index.html $(GO_SOURCES)
+bin/pforte-desktop: frontend/dist/index.html build/appicon.png $(GO_SOURCES)
 	scripts/install-deps.sh desktop
 	CGO_ENABLED=1 $(GO) build -trimpath -tags desktop,production,webkit2_41 -ldflags '$(LDFLAGS)' -o $@ .
 

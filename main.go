@@ -117,7 +117,7 @@ func serve(args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
 
 	a, err := app.Open(ctx, cfg, logger)
 	if err != nil {
-		return err
+		return stoppedEarly(ctx, err)
 	}
 	defer a.Close()
 
@@ -160,10 +160,19 @@ func desktop(args []string, stderr io.Writer, logger *slog.Logger) error {
 	defer stop()
 	a, err := app.Open(ctx, cfg, logger)
 	if err != nil {
-		return err
+		return stoppedEarly(ctx, err)
 	}
 	defer a.Close()
 	return runDesktop(ctx, a, frontend.Assets(), logger)
+}
+
+// stoppedEarly: a SIGTERM during start-up is a clean stop, not a failure
+// (nothing was acknowledged yet; the half-done transaction rolled back).
+func stoppedEarly(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
 }
 
 func keygen(args []string, stdout io.Writer) error {
