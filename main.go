@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"pforte/app"
+	"pforte/engine"
 	"pforte/frontend"
 	psync "pforte/sync"
 )
@@ -91,6 +92,7 @@ func parseConfig(name string, args []string, stderr io.Writer) (app.Config, stri
 	join := fs.String("join", "", "comma-separated gossip addresses of other sites")
 	fs.StringVar(&cfg.ClusterKeyFile, "cluster-key", cfg.ClusterKeyFile, "file with the cluster secret (pforte keygen)")
 	fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "seed the demo municipality into an empty database")
+	fakeTime := fs.String("fake-time", "", "for demos and tests: start the clock at this RFC 3339 time")
 	if err := fs.Parse(args); err != nil {
 		return cfg, "", err
 	}
@@ -101,6 +103,13 @@ func parseConfig(name string, args []string, stderr io.Writer) (app.Config, stri
 		if j = strings.TrimSpace(j); j != "" {
 			cfg.Join = append(cfg.Join, j)
 		}
+	}
+	if *fakeTime != "" {
+		t, err := time.Parse(time.RFC3339, *fakeTime)
+		if err != nil {
+			return cfg, "", fmt.Errorf("--fake-time: want RFC 3339, e.g. 2026-11-18T08:05:00+01:00: %w", err)
+		}
+		cfg.Clock = engine.StartingAt(t)
 	}
 	cfg.Version = version
 	return cfg, *listen, nil

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/robfig/cron/v3"
 
@@ -63,13 +64,16 @@ func defaultDataDir() string {
 
 // App is one running site.
 type App struct {
-	cfg      Config
-	log      *slog.Logger
-	clock    engine.Clock
-	store    *store.Store
-	cron     *cron.Cron
-	members  *psync.Membership // nil without --gossip
-	building engine.Building
+	cfg       Config
+	log       *slog.Logger
+	clock     engine.Clock
+	store     *store.Store
+	cron      *cron.Cron
+	members   *psync.Membership // nil without --gossip
+	building  engine.Building
+	calls     *callBroker
+	done      chan struct{} // closed by Close: ends the event streams
+	closeOnce sync.Once
 }
 
 // Open opens the site's database (seeding the demo on request), checks the
@@ -88,7 +92,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: logger, clock: cfg.Clock, store: st}
+	a := &App{cfg: cfg, log: logger, clock: cfg.Clock, store: st, calls: newCallBroker(), done: make(chan struct{})}
 	if err := a.init(ctx); err != nil {
 		st.Close()
 		return nil, err
@@ -187,6 +191,7 @@ func (a *App) startMembership() error {
 // Close leaves the cluster, stops the jobs (waiting for a running one) and
 // closes the database.
 func (a *App) Close() error {
+	a.closeOnce.Do(func() { close(a.done) })
 	if a.members != nil {
 		if err := a.members.Leave(); err != nil {
 			a.log.Warn("leave cluster", "err", err)

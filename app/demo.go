@@ -35,6 +35,12 @@ func DemoOps() []engine.Op {
 	for _, s := range demoStaff() {
 		add(engine.KindStaffDefined, s.ID, s)
 	}
+	for _, k := range demoCounters() {
+		add(engine.KindCounterDefined, k.ID, k)
+	}
+	for _, r := range demoRooms() {
+		add(engine.KindRoomDefined, r.ID, r)
+	}
 	return ops
 }
 
@@ -64,15 +70,27 @@ func citizensOfficeHours() []engine.Interval {
 }
 
 func demoBuildings() []engine.Building {
+	townHall := engine.BookingRules{MinLeadMinutes: 60}
+	// The Bürger Büro gives day tickets: 20 a day, online from 07:00, at
+	// the desk from 08:00; the held-back counter opens for the day at 07:45.
+	citizensOffice := engine.BookingRules{MinLeadMinutes: 10, DayTickets: 20, ReleaseAt: "07:45"}
 	return []engine.Building{
 		{ID: "rathaus-1", Name: "Rathaus I", Address: "Am Vreithof 8, 59494 Soest",
-			Entrance: "Eingang über den Rathausinnenhof", AppointmentOnly: true, Hours: townHallHours()},
+			Entrance: "Eingang über den Rathausinnenhof", AppointmentOnly: true, Hours: townHallHours(),
+			HolidayRegion: "NW", SlotMinutes: 5, TicketPrefix: "R", Booking: townHall},
 		{ID: "rathaus-2", Name: "Rathaus II", Address: "Windmühlenweg 21, 59494 Soest",
-			Entrance: "Haupteingang Windmühlenweg", AppointmentOnly: true, Hours: townHallHours()},
+			Entrance: "Haupteingang Windmühlenweg", AppointmentOnly: true, Hours: townHallHours(),
+			HolidayRegion: "NW", SlotMinutes: 5, TicketPrefix: "S", Booking: townHall},
 		{ID: "propst-nuebel-strasse", Name: "Dienststelle Propst-Nübel-Straße", Address: "Propst-Nübel-Straße 5, 59494 Soest",
-			Entrance: "Haupteingang", Hours: townHallHours()},
+			Entrance: "Haupteingang", Hours: townHallHours(),
+			HolidayRegion: "NW", SlotMinutes: 5, TicketPrefix: "P", Booking: townHall},
 		{ID: "buergerbuero", Name: "Bürger Büro", Address: "Am Vreithof 8, 59494 Soest",
-			Entrance: "Eigener Eingang am Vreithof", Hours: citizensOfficeHours()},
+			Entrance: "Eigener Eingang am Vreithof", Hours: citizensOfficeHours(),
+			HolidayRegion: "NW", SlotMinutes: 5, TicketPrefix: "A", Booking: citizensOffice,
+			Exceptions: []engine.Exception{
+				{From: "2026-12-24", To: "2026-12-24", Hours: []engine.TimeRange{{Open: "08:00", Close: "11:00"}}},
+				{From: "2026-12-31", Closed: true, Reason: "Jahresabschluss"},
+			}},
 	}
 }
 
@@ -96,11 +114,11 @@ func demoServices() []engine.Service {
 			Documents: []string{"Personalausweis oder Reisepass"}, Buildings: bb},
 		{ID: "beglaubigung", Name: "Beglaubigung", DurationMin: 5,
 			Documents: []string{"Original", "Kopie"}, Buildings: bbBranch},
-		{ID: "gewerbe", Name: "Gewerbe anmelden", DurationMin: 20,
+		{ID: "gewerbe", Name: "Gewerbe anmelden", DurationMin: 20, Department: "Wirtschaftsförderung",
 			Documents: []string{"Personalausweis oder Reisepass", "ggf. Erlaubnis oder Handwerkskarte"}, Buildings: []string{"rathaus-2"}},
-		{ID: "bauberatung", Name: "Bauberatung", DurationMin: 30,
+		{ID: "bauberatung", Name: "Bauberatung", DurationMin: 30, Department: "Bauordnung", NeedsRoom: true,
 			Documents: []string{"Lageplan", "Skizzen oder Entwurf"}, Buildings: []string{"rathaus-2"}},
-		{ID: "hundesteuer", Name: "Hund an- oder abmelden", DurationMin: 10,
+		{ID: "hundesteuer", Name: "Hund an- oder abmelden", DurationMin: 10, Department: "Kämmerei",
 			Documents: []string{"Personalausweis", "ggf. Nachweis der Haftpflichtversicherung"}, Buildings: []string{"rathaus-1"}},
 	}
 }
@@ -118,5 +136,38 @@ func demoStaff() []engine.Staff {
 		{ID: "staff-nowak", Name: "Monika Nowak", Department: "Soziales", Building: "propst-nuebel-strasse"},
 		{ID: "staff-aydin", Name: "Deniz Aydin", Department: "Bürgerservice", Building: "buergerbuero"},
 		{ID: "staff-lange", Name: "Petra Lange", Department: "Bürgerservice", Building: "buergerbuero"},
+	}
+}
+
+func demoCounters() []engine.Counter {
+	citizens := []string{"personalausweis", "reisepass", "ausweis-abholen", "anmeldung", "ummeldung",
+		"meldebescheinigung", "fuehrungszeugnis", "beglaubigung"}
+	branch := []string{"personalausweis", "ausweis-abholen", "anmeldung", "ummeldung", "meldebescheinigung", "beglaubigung"}
+	return []engine.Counter{
+		{ID: "bb-1", Building: "buergerbuero", Name: "Schalter 1", Services: citizens},
+		{ID: "bb-2", Building: "buergerbuero", Name: "Schalter 2", Services: citizens},
+		{ID: "bb-3", Building: "buergerbuero", Name: "Schalter 3", Services: citizens},
+		// Quick concerns only: keeps short appointments off the long queue.
+		{ID: "bb-4", Building: "buergerbuero", Name: "Schalter 4",
+			Services: []string{"ausweis-abholen", "meldebescheinigung", "fuehrungszeugnis", "beglaubigung"}},
+		// Held back for the day itself, released at 07:45.
+		{ID: "bb-5", Building: "buergerbuero", Name: "Schalter 5", Services: citizens, HeldBack: true},
+		{ID: "pn-1", Building: "propst-nuebel-strasse", Name: "Schalter 1", Services: branch},
+		{ID: "pn-2", Building: "propst-nuebel-strasse", Name: "Schalter 2", Services: branch, Weekdays: []int{1, 2, 4}},
+		{ID: "r1-kaemmerei", Building: "rathaus-1", Name: "Kämmerei, Zimmer 112", Services: []string{"hundesteuer"}},
+		{ID: "r2-gewerbe", Building: "rathaus-2", Name: "Gewerbeamt, Zimmer 014", Services: []string{"gewerbe"}},
+		{ID: "r2-bau-1", Building: "rathaus-2", Name: "Bauordnung, Zimmer 201", Services: []string{"bauberatung"}},
+		{ID: "r2-bau-2", Building: "rathaus-2", Name: "Bauordnung, Zimmer 202", Services: []string{"bauberatung"}},
+	}
+}
+
+// Rathaus II: the building department's own meeting room first, then the
+// three rooms of the service centre, one of them barrier-free (Borken).
+func demoRooms() []engine.Room {
+	return []engine.Room{
+		{ID: "r2-raum-bau", Building: "rathaus-2", Name: "Besprechungsraum Bauordnung 2.10", Department: "Bauordnung"},
+		{ID: "r2-sc-1", Building: "rathaus-2", Name: "Servicecenter Raum 1", BarrierFree: true},
+		{ID: "r2-sc-2", Building: "rathaus-2", Name: "Servicecenter Raum 2"},
+		{ID: "r2-sc-3", Building: "rathaus-2", Name: "Servicecenter Raum 3"},
 	}
 }

@@ -30,6 +30,22 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("POST /api/visits/{id}/leave", a.leave)
 	mux.HandleFunc("GET /api/print/badge/{file}", a.badgePDF)
 	mux.HandleFunc("GET /api/sync/status", a.syncStatus)
+	mux.HandleFunc("GET /api/counters", a.counters)
+	mux.HandleFunc("GET /api/rooms", a.rooms)
+	mux.HandleFunc("GET /api/calendar", a.calendar)
+	mux.HandleFunc("GET /api/slots", a.slots)
+	mux.HandleFunc("POST /api/appointments", a.book)
+	mux.HandleFunc("GET /api/appointments", a.appointments)
+	mux.HandleFunc("GET /api/appointments/{id}", a.appointment)
+	mux.HandleFunc("POST /api/appointments/{id}/cancel", a.cancel)
+	mux.HandleFunc("POST /api/appointments/{id}/move", a.move)
+	mux.HandleFunc("POST /api/appointments/{id}/call", a.call)
+	mux.HandleFunc("POST /api/appointments/{id}/served", a.serve)
+	mux.HandleFunc("POST /api/appointments/{id}/no-show", a.noShow)
+	mux.HandleFunc("POST /api/checkin", a.checkin)
+	mux.HandleFunc("POST /api/counters/{id}/call-next", a.callNext)
+	mux.HandleFunc("GET /api/calls", a.recentCalls)
+	mux.HandleFunc("GET /api/calls/stream", a.callStream)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, errorBody("not_found", "", "Diese Schnittstelle gibt es nicht."))
 	})
@@ -156,6 +172,8 @@ func (a *App) dayParam(r *http.Request) (string, error) {
 func (a *App) health(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{
 		"site": a.cfg.Site, "building": a.building.ID, "version": a.cfg.Version,
+		// The screens take "today" from here, not from the browser's clock.
+		"now": apiTime(a.clock.Now()),
 	})
 }
 

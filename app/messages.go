@@ -9,19 +9,32 @@ import (
 
 // fieldLabels are the German names of the API's fields, as the forms show them.
 var fieldLabels = map[string]string{
-	"building":       "Gebäude",
-	"name":           "Name",
-	"phone":          "Telefon",
-	"email":          "E-Mail",
-	"address":        "Anschrift",
-	"host":           "Gastgeber",
-	"appointment_id": "Termin",
-	"reason":         "Grund",
-	"contact":        "Kontakt",
-	"day":            "Tag",
-	"by":             "Abgeholt von",
-	"id":             "Besuch",
-	"body":           "Anfrage",
+	"building":           "Gebäude",
+	"name":               "Name",
+	"phone":              "Telefon",
+	"email":              "E-Mail",
+	"address":            "Anschrift",
+	"host":               "Gastgeber",
+	"appointment_id":     "Termin",
+	"reason":             "Grund",
+	"contact":            "Kontakt",
+	"day":                "Tag",
+	"by":                 "Abgeholt von",
+	"id":                 "Besuch",
+	"body":               "Anfrage",
+	"services":           "Anliegen",
+	"start":              "Beginn",
+	"channel":            "Buchungsweg",
+	"citizen.name":       "Name",
+	"citizen.birth_date": "Geburtsdatum",
+	"citizen.phone":      "Telefon",
+	"citizen.email":      "E-Mail",
+	"birth_date":         "Geburtsdatum",
+	"code":               "Buchungscode",
+	"from":               "Ab-Tag",
+	"days":               "Anzahl Tage",
+	"limit":              "Anzahl",
+	"counter":            "Schalter",
 }
 
 func label(field string) string {
@@ -38,8 +51,10 @@ func status(code string) int {
 		return http.StatusBadRequest
 	case engine.CodeNotFound:
 		return http.StatusNotFound
-	case engine.CodeInvalidState:
+	case engine.CodeInvalidState, engine.CodeSlotTaken, engine.CodeAmbiguous:
 		return http.StatusConflict
+	case engine.CodeNobody:
+		return http.StatusNotFound
 	}
 	return http.StatusInternalServerError
 }
@@ -50,13 +65,33 @@ func message(e *engine.Error) string {
 	case engine.CodeInvalidField:
 		return invalidMessage(e)
 	case engine.CodeNotFound:
+		switch e.Field {
+		case "birth_date", "code":
+			return "Für heute wurde kein Termin gefunden. Bitte wenden Sie sich an die Information."
+		}
 		return fmt.Sprintf("%s nicht gefunden.", label(e.Field))
+	case engine.CodeSlotTaken:
+		return "Dieser Termin ist inzwischen vergeben. Bitte einen anderen wählen."
+	case engine.CodeAmbiguous:
+		return "Für dieses Geburtsdatum gibt es heute mehrere Termine. Bitte zusätzlich den Namen eingeben."
+	case engine.CodeNobody:
+		return "Niemand wartet, der an diesem Schalter bedient werden kann."
 	case engine.CodeInvalidState:
 		switch e.Rule {
 		case "not_waiting":
 			return "Der Besuch wartet nicht mehr am Eingang: er wurde schon abgeholt oder ist gegangen."
 		case "already_left":
 			return "Der Besuch ist bereits gegangen."
+		case "appointment_cancelled":
+			return "Der Termin ist storniert."
+		case "appointment_served":
+			return "Der Termin ist bereits erledigt."
+		case "appointment_no_show":
+			return "Der Termin ist als nicht erschienen vermerkt."
+		case "appointment_booked":
+			return "Der Termin ist noch nicht eingecheckt."
+		case "appointment_checked_in", "appointment_called":
+			return "Der Termin ist bereits eingecheckt."
 		}
 		return "Das ist in diesem Zustand nicht möglich."
 	}
@@ -68,6 +103,12 @@ func invalidMessage(e *engine.Error) string {
 	switch {
 	case e.Field == "contact":
 		return "Bitte Telefon, E-Mail oder Anschrift angeben."
+	case e.Field == "services" && e.Rule == engine.RuleTooLong:
+		return fmt.Sprintf("Höchstens %d Anliegen pro Termin.", e.Limit)
+	case e.Field == "services" && e.Rule == "not_offered":
+		return "Mindestens ein Anliegen wird in diesem Gebäude nicht angeboten."
+	case e.Field == "services" && e.Rule == engine.RuleFormat:
+		return "Jedes Anliegen nur einmal auswählen."
 	case e.Rule == engine.RuleRequired:
 		return fmt.Sprintf("Bitte %s angeben.", l)
 	case e.Rule == engine.RuleTooLong:
@@ -76,14 +117,30 @@ func invalidMessage(e *engine.Error) string {
 		return fmt.Sprintf("%s enthält unzulässige Steuerzeichen.", l)
 	case e.Rule == engine.RuleUnknown:
 		return fmt.Sprintf("%s ist unbekannt.", l)
+	case e.Rule == engine.RuleOrder:
+		return fmt.Sprintf("%s: das Ende muss nach dem Beginn liegen.", l)
+	case e.Rule == engine.RuleOverlap:
+		return fmt.Sprintf("%s: Zeiten überschneiden sich.", l)
+	case e.Rule == engine.RuleRange:
+		return fmt.Sprintf("%s liegt außerhalb des erlaubten Bereichs.", l)
 	case e.Rule == engine.RuleUnknownField:
 		return fmt.Sprintf("Unbekanntes Feld „%s“.", e.Field)
 	case e.Field == "email":
 		return "Das ist keine gültige E-Mail-Adresse."
 	case e.Field == "phone":
 		return "Telefonnummer: bitte nur Ziffern, Leerzeichen und + ( ) / - . verwenden."
-	case e.Field == "day":
+	case e.Field == "day" || e.Field == "from":
 		return "Tag bitte als JJJJ-MM-TT angeben."
+	case e.Field == "citizen.birth_date" || e.Field == "birth_date":
+		return "Bitte ein gültiges Geburtsdatum angeben (TT.MM.JJJJ)."
+	case e.Field == "start":
+		return "Beginn bitte als Zeitpunkt mit Zeitzone angeben (RFC 3339)."
+	case e.Field == "channel":
+		return "Unbekannter Buchungsweg: Schalter, Telefon, Online oder Zweigstelle."
+	case e.Field == "citizen.email":
+		return "Das ist keine gültige E-Mail-Adresse."
+	case e.Field == "citizen.phone":
+		return "Telefonnummer: bitte nur Ziffern, Leerzeichen und + ( ) / - . verwenden."
 	case e.Field == "body":
 		return "Die Anfrage ist kein gültiges JSON-Objekt."
 	}

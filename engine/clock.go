@@ -71,3 +71,13 @@ func ParseDay(field, s string) (string, error) {
 	}
 	return d.Format(time.DateOnly), nil
 }
+
+// OffsetClock runs at the wall clock's pace from another starting point:
+// the demo and browser tests use it to play a weekday morning on any day.
+type OffsetClock struct{ Offset time.Duration }
+
+// StartingAt returns a clock that reads start now and runs on from there.
+func StartingAt(start time.Time) OffsetClock { return OffsetClock{Offset: time.Until(start)} }
+
+// Now returns the wall clock plus the offset.
+func (c OffsetClock) Now() time.Time { return time.Now().Add(c.Offset) }

@@ -8,10 +8,13 @@ import (
 // Error codes. They are part of the HTTP API (see shared/API.md) and are
 // mapped to a status and German text once, in package app.
 const (
-	CodeInvalidField = "invalid_field" // bad input; Field names it
-	CodeNotFound     = "not_found"     // no such entity
-	CodeInvalidState = "invalid_state" // the entity cannot do that now (e.g. leave twice)
-	CodeInternal     = "internal"      // a bug or a broken disk; never the user's fault
+	CodeInvalidField = "invalid_field"  // bad input; Field names it
+	CodeNotFound     = "not_found"      // no such entity
+	CodeInvalidState = "invalid_state"  // the entity cannot do that now (e.g. leave twice)
+	CodeSlotTaken    = "slot_taken"     // the slot is no longer free
+	CodeAmbiguous    = "ambiguous"      // several matches: Field says what to add
+	CodeNobody       = "nobody_waiting" // no checked-in citizen to call
+	CodeInternal     = "internal"       // a bug or a broken disk; never the user's fault
 )
 
 // Error is the one error type of Pforte: a machine code, the field it is
@@ -34,6 +37,9 @@ const (
 	RuleFormat       = "format"
 	RuleUnknown      = "unknown"       // refers to something that does not exist
 	RuleUnknownField = "unknown_field" // a field the API does not have
+	RuleOrder        = "order"         // an end not after its start: close ≤ open, to before from
+	RuleOverlap      = "overlap"       // two intervals of one day overlap
+	RuleRange        = "range"         // a number outside its bounds
 )
 
 func (e *Error) Error() string {

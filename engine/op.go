@@ -28,6 +28,8 @@ const (
 	KindBuildingDefined = "building.defined"
 	KindServiceDefined  = "service.defined"
 	KindStaffDefined    = "staff.defined"
+	KindCounterDefined  = "counter.defined"
+	KindRoomDefined     = "room.defined"
 	KindVisitRegistered = "visit.registered"
 	KindVisitPickedUp   = "visit.picked_up"
 	KindVisitLeft       = "visit.left"
@@ -38,6 +40,8 @@ const (
 	EntityBuilding = "building"
 	EntityService  = "service"
 	EntityStaff    = "staff"
+	EntityCounter  = "counter"
+	EntityRoom     = "room"
 	EntityVisit    = "visit"
 )
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"pforte/engine"
 )
@@ -16,21 +17,42 @@ type tx struct {
 	s      *Store
 	sql    *sql.Tx
 	author string
+	// What the in-memory indexes learn once the transaction commits.
+	appointments  map[string]engine.Appointment
+	removed       []string
+	configChanged bool
 }
 
 // write runs fn in one immediate transaction. Every public method that
-// changes state goes through here.
+// changes state goes through here. Writers are serialised in-process too,
+// so the in-memory indexes (occupancy, catalog) that a booking decides on
+// always equal what is committed: they are updated after the commit and
+// before the next writer starts.
 func (s *Store) write(ctx context.Context, author string, fn func(ctx context.Context, t *tx) error) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	sqlTx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer sqlTx.Rollback()
-	if err := fn(ctx, &tx{s: s, sql: sqlTx, author: author}); err != nil {
+	t := &tx{s: s, sql: sqlTx, author: author}
+	if err := fn(ctx, t); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	for _, a := range t.appointments {
+		s.occ.Put(a)
+	}
+	for _, id := range t.removed {
+		s.occ.Remove(id)
+	}
+	if t.configChanged {
+		if err := s.loadCatalog(context.WithoutCancel(ctx)); err != nil {
+			return fmt.Errorf("reload configuration: %w", err)
+		}
 	}
 	return nil
 }
@@ -47,7 +69,7 @@ func (t *tx) append(ctx context.Context, op engine.Op) (engine.Op, error) {
 	if _, err := insertOp(ctx, t.sql, op); err != nil {
 		return op, err
 	}
-	return op, refold(ctx, t.sql, engine.EntityType(op.Kind), op.Entity)
+	return op, t.refold(ctx, engine.EntityType(op.Kind), op.Entity)
 }
 
 // Apply stores ops that were stamped elsewhere (the demo seed, other
@@ -80,7 +102,7 @@ func (s *Store) Apply(ctx context.Context, ops []engine.Op) (int, error) {
 			}
 		}
 		for _, k := range order {
-			if err := refold(ctx, t.sql, k.typ, k.id); err != nil {
+			if err := t.refold(ctx, k.typ, k.id); err != nil {
 				return err
 			}
 		}
@@ -121,7 +143,8 @@ func entityOps(ctx context.Context, q *sql.Tx, typ, id string) ([]engine.Op, err
 // refold recomputes one entity's row from all of its ops. Because the row
 // is always the fold of the full op set, an op that arrives late or twice
 // yields the same row as one that arrived in order.
-func refold(ctx context.Context, q *sql.Tx, typ, id string) error {
+func (t *tx) refold(ctx context.Context, typ, id string) error {
+	q := t.sql
 	ops, err := entityOps(ctx, q, typ, id)
 	if err != nil {
 		return err
@@ -145,31 +168,73 @@ func refold(ctx context.Context, q *sql.Tx, typ, id string) error {
 			arrived_at = excluded.arrived_at, present = excluded.present, doc = excluded.doc`,
 			id, v.Building, engine.Day(v.ArrivedAt), v.ArrivedAt.UnixMilli(), v.Present(), doc)
 		return err
-	case engine.EntityBuilding, engine.EntityService:
-		table := map[string]string{engine.EntityBuilding: "buildings", engine.EntityService: "services"}[typ]
+	case engine.EntityAppointment:
+		a, ok, err := engine.FoldAppointment(id, ops)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			t.removed = append(t.removed, id)
+			_, err := q.ExecContext(ctx, `DELETE FROM appointments WHERE id = ?`, id)
+			return err
+		}
+		doc, err := json.Marshal(a)
+		if err != nil {
+			return err
+		}
+		if t.appointments == nil {
+			t.appointments = map[string]engine.Appointment{}
+		}
+		t.appointments[id] = a
+		_, err = q.ExecContext(ctx, `INSERT INTO appointments (id, building, day, start, status, code, birth_date, called_at, doc)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET building = excluded.building, day = excluded.day, start = excluded.start,
+			status = excluded.status, code = excluded.code, birth_date = excluded.birth_date,
+			called_at = excluded.called_at, doc = excluded.doc`,
+			id, a.Building, engine.Day(a.Start), a.Start.UnixMilli(), a.Status, a.Code, a.Citizen.BirthDate,
+			unixMilliOrZero(a.CalledAt), doc)
+		return err
+	case engine.EntityBuilding, engine.EntityService, engine.EntityStaff, engine.EntityCounter, engine.EntityRoom:
+		t.configChanged = true
+		table := configTables[typ]
 		doc, ok := engine.FoldDefinition(ops)
 		if !ok {
 			_, err := q.ExecContext(ctx, `DELETE FROM `+table+` WHERE id = ?`, id)
 			return err
 		}
-		_, err := q.ExecContext(ctx, `INSERT INTO `+table+` (id, doc) VALUES (?, ?)
-			ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`, id, []byte(doc))
-		return err
-	case engine.EntityStaff:
-		doc, ok := engine.FoldDefinition(ops)
-		if !ok {
-			_, err := q.ExecContext(ctx, `DELETE FROM staff WHERE id = ?`, id)
+		if typ == engine.EntityBuilding || typ == engine.EntityService {
+			_, err := q.ExecContext(ctx, `INSERT INTO `+table+` (id, doc) VALUES (?, ?)
+				ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`, id, []byte(doc))
 			return err
 		}
-		var st engine.Staff
-		if err := json.Unmarshal(doc, &st); err != nil {
-			return fmt.Errorf("staff %s: %w", id, err)
+		// Staff, counters and rooms are looked up by building.
+		var ref struct {
+			Building string `json:"building"`
 		}
-		_, err := q.ExecContext(ctx, `INSERT INTO staff (id, building, doc) VALUES (?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET building = excluded.building, doc = excluded.doc`, id, st.Building, []byte(doc))
+		if err := json.Unmarshal(doc, &ref); err != nil {
+			return fmt.Errorf("%s %s: %w", typ, id, err)
+		}
+		_, err := q.ExecContext(ctx, `INSERT INTO `+table+` (id, building, doc) VALUES (?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET building = excluded.building, doc = excluded.doc`, id, ref.Building, []byte(doc))
 		return err
 	}
 	return fmt.Errorf("refold: unknown entity type %q", typ)
+}
+
+// configTables maps configuration entity types to their tables.
+var configTables = map[string]string{
+	engine.EntityBuilding: "buildings",
+	engine.EntityService:  "services",
+	engine.EntityStaff:    "staff",
+	engine.EntityCounter:  "counters",
+	engine.EntityRoom:     "rooms",
+}
+
+func unixMilliOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
 }
 
 // Ops returns every op, in (origin, seq) order. For tests and, later, sync.

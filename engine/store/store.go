@@ -19,6 +19,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -34,6 +36,10 @@ type Store struct {
 	site  string
 	clock engine.Clock
 	hlc   *engine.HLCClock
+
+	writeMu sync.Mutex                     // one writer at a time, see write
+	occ     *engine.OccupancyIndex         // active appointments, in memory
+	cat     atomic.Pointer[engine.Catalog] // configuration snapshot
 }
 
 // Open opens (creating if needed) the database at path for the given site.
@@ -69,7 +75,7 @@ func Open(ctx context.Context, path, site string, clock engine.Clock) (*Store, e
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db, site: site, clock: clock}
+	s := &Store{db: db, site: site, clock: clock, occ: engine.NewOccupancyIndex()}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -84,6 +90,14 @@ func Open(ctx context.Context, path, site string, clock engine.Clock) (*Store, e
 		return nil, err
 	}
 	s.hlc = engine.NewHLCClock(clock, engine.HLC(last))
+	if err := s.loadCatalog(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.loadOccupancy(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -196,8 +210,4 @@ func (s *Store) Vector(ctx context.Context) (map[string]uint64, error) {
 		v[origin] = seq
 	}
 	return v, rows.Err()
-}
-
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
