@@ -69,7 +69,8 @@ type Busy struct {
 // Occupancy answers which appointments hold a building's day.
 type Occupancy interface {
 	// Day returns the active appointments of a building on a local day
-	// (YYYY-MM-DD). The caller must not modify the slice.
+	// (YYYY-MM-DD), preferably sorted by start. The caller must not modify
+	// the slice.
 	Day(building, day string) []Busy
 }
 
@@ -265,6 +266,10 @@ func (p *plan) day(occ Occupancy, day time.Time, out []Slot, limit int, only tim
 	if p.q.Ignore != "" {
 		busy = without(busy, p.q.Ignore)
 	}
+	byStart := func(a, b Busy) int { return a.Start.Compare(b.Start) }
+	if !slices.IsSortedFunc(busy, byStart) { // the lanes need it; OccupancyIndex keeps it so
+		busy = slices.SortedFunc(slices.Values(busy), byStart)
+	}
 	if sameDay && !p.sameDayAllowed(busy) {
 		return out
 	}
@@ -276,6 +281,11 @@ func (p *plan) day(occ Occupancy, day time.Time, out []Slot, limit int, only tim
 	counters = slices.DeleteFunc(slices.Clone(counters), func(k Counter) bool { return !staffed(k, dayStr, day) })
 	if len(counters) == 0 {
 		return out
+	}
+	lanes := makeLanes(busy, counters, func(b Busy, k Counter) bool { return b.Counter == k.ID })
+	var roomLanes []lane
+	if p.rooms != nil {
+		roomLanes = makeLanes(busy, p.rooms, func(b Busy, r Room) bool { return b.Room == r.ID })
 	}
 	for _, o := range dp.Openings {
 		for t := o.Start; !t.Add(p.length).After(o.End); t = t.Add(p.grid) {
@@ -291,7 +301,7 @@ func (p *plan) day(occ Occupancy, day time.Time, out []Slot, limit int, only tim
 				continue
 			}
 			end := t.Add(p.length)
-			if s, ok := p.place(counters, busy, t, end); ok {
+			if s, ok := p.place(counters, lanes, roomLanes, t, end); ok {
 				out = append(out, s)
 				if limit > 0 && len(out) >= limit {
 					return out
@@ -302,17 +312,18 @@ func (p *plan) day(occ Occupancy, day time.Time, out []Slot, limit int, only tim
 	return out
 }
 
-// place finds a counter (and room) free over [start, end).
-func (p *plan) place(counters []Counter, busy []Busy, start, end time.Time) (Slot, bool) {
-	for _, k := range counters {
-		if !free(busy, start, end, func(b Busy) bool { return b.Counter == k.ID }) {
+// place finds a counter (and room) free over [start, end). Starts must
+// come in increasing order: the lanes only move forward.
+func (p *plan) place(counters []Counter, lanes, roomLanes []lane, start, end time.Time) (Slot, bool) {
+	for i, k := range counters {
+		if !lanes[i].free(start, end) {
 			continue
 		}
 		if p.rooms == nil {
 			return Slot{Start: start, End: end, Counter: k.ID}, true
 		}
-		for _, r := range p.rooms {
-			if free(busy, start, end, func(b Busy) bool { return b.Room == r.ID }) {
+		for j, r := range p.rooms {
+			if roomLanes[j].free(start, end) {
 				return Slot{Start: start, End: end, Counter: k.ID, Room: r.ID}, true
 			}
 		}
@@ -321,9 +332,35 @@ func (p *plan) place(counters []Counter, busy []Busy, start, end time.Time) (Slo
 	return Slot{}, false
 }
 
-func free(busy []Busy, start, end time.Time, holds func(Busy) bool) bool {
-	for _, b := range busy {
-		if b.Start.Before(end) && start.Before(b.End) && holds(b) {
+// lane is what one counter or room holds on a day, sorted by start, with a
+// cursor that skips what ended before the start under test. A day's search
+// is thus linear in its starts plus its appointments.
+type lane struct {
+	busy []Busy
+	i    int
+}
+
+func makeLanes[T any](busy []Busy, things []T, holds func(Busy, T) bool) []lane {
+	lanes := make([]lane, len(things))
+	for _, b := range busy { // busy is sorted by start, so each lane is too
+		for i, t := range things {
+			if holds(b, t) {
+				lanes[i].busy = append(lanes[i].busy, b)
+			}
+		}
+	}
+	return lanes
+}
+
+// free reports whether nothing in the lane overlaps [start, end). With the
+// lane sorted by start, the first entry still running at start is the only
+// one to look at: any later one starts even later.
+func (l *lane) free(start, end time.Time) bool {
+	for l.i < len(l.busy) && !l.busy[l.i].End.After(start) {
+		l.i++
+	}
+	for j := l.i; j < len(l.busy) && l.busy[j].Start.Before(end); j++ {
+		if l.busy[j].End.After(start) {
 			return false
 		}
 	}
