@@ -232,7 +232,7 @@ func prepare(cat *Catalog, q Query) (*plan, error) {
 		months = defaultHorizonMonths[q.Channel]
 	}
 	now := q.Now.In(Berlin)
-	p.horizon = time.Date(now.Year(), now.Month()+time.Month(months), now.Day()+1, 0, 0, 0, 0, Berlin)
+	p.horizon = horizon(now, months)
 	return p, nil
 }
 
@@ -288,7 +288,17 @@ func (p *plan) day(occ Occupancy, day time.Time, out []Slot, limit int, only tim
 		roomLanes = makeLanes(busy, p.rooms, func(b Busy, r Room) bool { return b.Room == r.ID })
 	}
 	for _, o := range dp.Openings {
+		lastWall := -1
 		for t := o.Start; !t.Add(p.length).After(o.End); t = t.Add(p.grid) {
+			// On the night the clocks go back, real time passes 02:00–03:00
+			// twice: offer each local start once (DESIGN.md: a change of
+			// summer time must not double a slot).
+			local := t.In(Berlin)
+			wall := local.Hour()*60 + local.Minute()
+			if wall <= lastWall {
+				continue
+			}
+			lastWall = wall
 			if !only.IsZero() {
 				if t.Before(only) {
 					continue
@@ -427,4 +437,16 @@ func staffed(k Counter, day string, t time.Time) bool {
 func NormalizeName(s string) string {
 	s = strings.ToLower(collapseSpace(s))
 	return strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss").Replace(s)
+}
+
+// horizon returns the first instant no longer bookable when booking months
+// ahead from now: the start of the day after the same day months later, or
+// after the last day of that month when it is shorter (a period of months
+// ends there, BGB § 188(3)): from 30 November, 3 months reach 28 February.
+func horizon(now time.Time, months int) time.Time {
+	now = now.In(Berlin)
+	y, m := now.Year(), now.Month()+time.Month(months)
+	last := time.Date(y, m+1, 0, 12, 0, 0, 0, Berlin).Day() // day 0 of the next month
+	d := min(now.Day(), last)
+	return time.Date(y, m, d+1, 0, 0, 0, 0, Berlin)
 }
