@@ -5,122 +5,35 @@
 //
 //   npm run build && (cd .. && CGO_ENABLED=0 go build -o bin/pforte .)
 //
-// PFORTE_BIN overrides the binary (default ../bin/pforte), CHROMIUM the
-// browser (default /usr/bin/chromium), E2E_OUT the screenshot folder
-// (default e2e/out). The keystroke count for one registration is printed.
+// See helpers.mjs for PFORTE_BIN, CHROMIUM and E2E_OUT. The keystroke count
+// for one registration is printed.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import {
+  OUT,
+  UI_TIMEOUT,
+  berlinDay,
+  checkPrerequisites,
+  eventually,
+  getJSON,
+  killServer,
+  launchBrowser,
+  removeDir,
+  sleep,
+  startServer,
+  stopServer,
+  tempDataDir,
+} from './helpers.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const BIN = process.env.PFORTE_BIN ? resolve(process.env.PFORTE_BIN) : resolve(here, '..', '..', 'bin', 'pforte');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const OUT = process.env.E2E_OUT ? resolve(process.env.E2E_OUT) : join(here, 'out');
 const BUILDING = 'rathaus-1';
 const SITE = 'e2e-rathaus-1';
 
-// Generous for a 2-core machine running Go, SQLite and Chromium at once.
-const START_TIMEOUT = 60_000;
-const STOP_TIMEOUT = 30_000;
-const UI_TIMEOUT = 20_000;
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Retries fn (which throws on "not yet") until it passes or the time is up. */
-async function eventually(what, fn, timeout = UI_TIMEOUT) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > end) {
-        err.message = `${what}: ${err.message}`;
-        throw err;
-      }
-    }
-    await sleep(150);
-  }
-}
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
-    }),
-  ]);
-}
-
-/** Starts `pforte serve --demo` on dataDir and waits for its "listening on" line. */
-async function startServer(dataDir) {
-  const args = ['serve', '--demo', '--data', dataDir, '--listen', '127.0.0.1:0', '--site', SITE, '--building', BUILDING];
-  const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  proc.stderr.on('data', (d) => {
-    stderr = (stderr + d).slice(-20_000);
-  });
-  const exited = new Promise((res) => proc.on('exit', (code, signal) => res({ code, signal })));
-  const url = await new Promise((res, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`pforte printed no "listening on" line within ${START_TIMEOUT / 1000} s; stderr:\n${stderr}`)),
-      START_TIMEOUT,
-    );
-    createInterface({ input: proc.stdout }).on('line', (line) => {
-      const m = line.match(/listening on (http:\/\/\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        res(m[1]);
-      }
-    });
-    proc.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`pforte exited before listening (code ${code}, signal ${signal}); stderr:\n${stderr}`));
-    });
-  });
-  return { proc, url, exited, stderr: () => stderr, running: true };
-}
-
-/** SIGTERM, then the server must exit 0 (API.md: finish, close the database, exit 0). */
-async function stopServer(server) {
-  server.proc.kill('SIGTERM');
-  const { code, signal } = await withTimeout(server.exited, STOP_TIMEOUT, 'pforte after SIGTERM');
-  server.running = false;
-  assert.equal(code, 0, `pforte exit code after SIGTERM (signal ${signal}); stderr:\n${server.stderr()}`);
-}
-
-async function getJSON(server, path) {
-  const res = await fetch(server.url + path);
-  assert.equal(res.status, 200, `GET ${path}`);
-  return res.json();
-}
-
-/** Today in Berlin as YYYY-MM-DD, the day the server files the visits under. */
-function berlinDay() {
-  const p = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Berlin', year: 'numeric', month: '2-digit', day: '2-digit' })
-      .formatToParts(new Date())
-      .map((x) => [x.type, x.value]),
-  );
-  return `${p.year}-${p.month}-${p.day}`;
-}
-
 describe('reception (Empfang) in a real browser', { timeout: 300_000 }, () => {
   let dataDir;
-  let profileDir;
+  let browser;
   let server;
-  let context;
   let page;
   let staff;
   let buildingName;
@@ -177,19 +90,9 @@ describe('reception (Empfang) in a real browser', { timeout: 300_000 }, () => {
   }
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install it with "apt-get install -y chromium" (or set CHROMIUM).`);
-    }
-    if (!existsSync(BIN)) {
-      throw new Error(
-        `pforte binary not found at ${BIN}: build it from the repository root with ` +
-          '"(cd frontend && npm run build) && CGO_ENABLED=0 go build -o bin/pforte ." (or set PFORTE_BIN).',
-      );
-    }
-    mkdirSync(OUT, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'pforte-e2e-data-'));
-    profileDir = mkdtempSync(join(tmpdir(), 'pforte-e2e-chromium-'));
-    server = await startServer(dataDir);
+    checkPrerequisites();
+    dataDir = tempDataDir();
+    server = await startServer(dataDir, { site: SITE, building: BUILDING });
 
     staff = await getJSON(server, `/api/staff?building=${BUILDING}`);
     assert.ok(staff.length >= 2, 'the demo seeds at least two staff in rathaus-1');
@@ -197,36 +100,15 @@ describe('reception (Empfang) in a real browser', { timeout: 300_000 }, () => {
     buildingName = buildings.find((b) => b.id === BUILDING)?.name;
     assert.ok(buildingName, `building ${BUILDING} in /api/buildings`);
 
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      locale: 'de-DE',
-      timezoneId: 'Europe/Berlin',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    context.setDefaultTimeout(UI_TIMEOUT);
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchBrowser();
+    page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.on('pageerror', (err) => pageErrors.push(String(err)));
   });
 
   after(async () => {
-    await context?.close().catch(() => {});
-    if (server?.running) {
-      server.proc.kill('SIGTERM');
-      await withTimeout(server.exited, STOP_TIMEOUT, 'pforte after SIGTERM').catch(() => server.proc.kill('SIGKILL'));
-    }
-    for (const dir of [profileDir, dataDir]) {
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    }
+    await browser?.close();
+    await killServer(server);
+    removeDir(dataDir);
   });
 
   it('opens with the focus in the name field and shows where it is', async () => {
@@ -344,7 +226,7 @@ describe('reception (Empfang) in a real browser', { timeout: 300_000 }, () => {
   it('still shows the visitor after a server restart', async () => {
     await stopServer(server);
     const oldUrl = server.url;
-    server = await startServer(dataDir);
+    server = await startServer(dataDir, { site: SITE, building: BUILDING });
     assert.notEqual(server.url, '', `restarted (was ${oldUrl}, now ${server.url})`);
     await openReception();
     assert.equal(await focusedId(), 'visit-name');

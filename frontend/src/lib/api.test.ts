@@ -1,5 +1,22 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, badgeUrl, createVisit, listPresentVisits, listStaff, listVisits, pickupVisit } from './api';
+import {
+  ApiError,
+  badgeUrl,
+  bookAppointment,
+  callNext,
+  checkIn,
+  createVisit,
+  followCalls,
+  listCalls,
+  listPresentVisits,
+  listSlots,
+  listStaff,
+  listVisits,
+  moveAppointment,
+  pickupVisit,
+  slipUrl,
+  type Call as CallEvent,
+} from './api';
 
 type Call = { url: string; init: RequestInit };
 
@@ -95,5 +112,125 @@ describe('api requests', () => {
 
   it('builds the badge address', () => {
     expect(badgeUrl('abc')).toBe('/api/print/badge/abc.pdf');
+  });
+});
+
+describe('appointments api', () => {
+  it('asks for slots with the services as a comma list', async () => {
+    const calls = mockFetch(200, '[]');
+    await listSlots({ building: 'buergerbuero', services: ['personalausweis', 'anmeldung'], from: '2026-11-18', days: 7, channel: 'phone' });
+    expect(calls[0].url).toBe(
+      '/api/slots?building=buergerbuero&services=personalausweis%2Canmeldung&from=2026-11-18&days=7&channel=phone',
+    );
+  });
+
+  it('reads a taken slot as code slot_taken', async () => {
+    mockFetch(409, JSON.stringify({ error: { code: 'slot_taken', message: 'Der Termin ist schon vergeben.' } }));
+    const err = await rejection(
+      bookAppointment({
+        building: 'buergerbuero',
+        services: ['personalausweis'],
+        start: '2026-11-18T08:15:00+01:00',
+        channel: 'desk',
+        citizen: { name: 'Erika', birth_date: '1980-03-12', phone: '', email: '' },
+      }),
+    );
+    expect([err.status, err.code]).toEqual([409, 'slot_taken']);
+  });
+
+  it('sends the name on the second check-in attempt', async () => {
+    const calls = mockFetch(409, JSON.stringify({ error: { code: 'ambiguous', field: 'name', message: 'Name?' } }));
+    const err = await rejection(checkIn({ building: 'buergerbuero', birth_date: '1980-03-12' }));
+    expect([err.code, err.field]).toEqual(['ambiguous', 'name']);
+    mockFetch(200, JSON.stringify({ appointment: { id: 'a1' }, ticket: 'A-017' }));
+    const r = await checkIn({ building: 'buergerbuero', birth_date: '1980-03-12', name: 'Erika' });
+    expect(r.ticket).toBe('A-017');
+    expect(JSON.parse(String(calls[0].init.body))).toEqual({ building: 'buergerbuero', birth_date: '1980-03-12' });
+  });
+
+  it('posts moves and calls to the right paths', async () => {
+    const calls = mockFetch(200, '{}');
+    await moveAppointment('a 1', '2026-11-19T09:00:00+01:00');
+    await callNext('schalter-1');
+    expect(calls.map((c) => c.url)).toEqual(['/api/appointments/a%201/move', '/api/counters/schalter-1/call-next']);
+    expect(JSON.parse(String(calls[0].init.body))).toEqual({ start: '2026-11-19T09:00:00+01:00' });
+  });
+
+  it('lists calls with a limit and builds the slip address', async () => {
+    const calls = mockFetch(200, 'null');
+    expect(await listCalls('buergerbuero', 7)).toEqual([]);
+    expect(calls[0].url).toBe('/api/calls?building=buergerbuero&limit=7');
+    expect(slipUrl('a1')).toBe('/api/print/slip/a1.pdf');
+  });
+});
+
+/** A stand-in for the browser's EventSource, driven by the test. */
+class FakeEventSource {
+  static CONNECTING = 0;
+  static OPEN = 1;
+  static CLOSED = 2;
+  static all: FakeEventSource[] = [];
+  readyState = FakeEventSource.CONNECTING;
+  onopen: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  listeners = new Map<string, (e: MessageEvent) => void>();
+  closed = false;
+  constructor(readonly url: string) {
+    FakeEventSource.all.push(this);
+  }
+  addEventListener(type: string, fn: (e: MessageEvent) => void) {
+    this.listeners.set(type, fn);
+  }
+  close() {
+    this.closed = true;
+    this.readyState = FakeEventSource.CLOSED;
+  }
+  open() {
+    this.readyState = FakeEventSource.OPEN;
+    this.onopen?.();
+  }
+  emit(type: string, data: string) {
+    this.listeners.get(type)?.(new MessageEvent(type, { data }));
+  }
+  fail(closed: boolean) {
+    this.readyState = closed ? FakeEventSource.CLOSED : FakeEventSource.CONNECTING;
+    this.onerror?.();
+  }
+}
+
+describe('followCalls', () => {
+  it('delivers calls, and opens a new stream when the server closed it', () => {
+    vi.useFakeTimers();
+    FakeEventSource.all = [];
+    vi.stubGlobal('EventSource', FakeEventSource);
+    const got: CallEvent[] = [];
+    let opens = 0;
+    let downs = 0;
+    const stream = followCalls('buergerbuero', { call: (c) => got.push(c), open: () => opens++, down: () => downs++ }, 1000);
+
+    const first = FakeEventSource.all[0];
+    expect(first.url).toBe('/api/calls/stream?building=buergerbuero');
+    first.open();
+    const c: CallEvent = { ticket: 'A-017', counter: 'c3', counter_name: 'Schalter 3', at: '2026-11-18T08:30:00+01:00', appointment_id: 'a1' };
+    first.emit('call', JSON.stringify(c));
+    first.emit('call', 'not json');
+    expect(got).toEqual([c]);
+
+    // A dropped connection that EventSource retries itself: no new stream.
+    first.fail(false);
+    expect(FakeEventSource.all).toHaveLength(1);
+    // Given up (error status): a new one after the pause.
+    first.fail(true);
+    expect(downs).toBe(2);
+    vi.advanceTimersByTime(999);
+    expect(FakeEventSource.all).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(FakeEventSource.all).toHaveLength(2);
+    FakeEventSource.all[1].open();
+    expect(opens).toBe(2);
+
+    stream.close();
+    expect(FakeEventSource.all[1].closed).toBe(true);
+    vi.useRealTimers();
   });
 });

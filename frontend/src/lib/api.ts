@@ -10,6 +10,8 @@ export interface Health {
   site: string;
   building: string;
   version: string;
+  /** The server's clock (RFC 3339); absent on older servers. */
+  now?: string;
 }
 
 /** One opening interval of a building; weekday 1 = Monday … 7 = Sunday. */
@@ -27,6 +29,146 @@ export interface Building {
   entrance?: string;
   appointment_only?: boolean;
   hours?: OpeningHours[];
+  slot_minutes?: number;
+  ticket_prefix?: string;
+  exceptions?: HoursException[];
+}
+
+/** A day or period that differs from the weekly hours (holiday, closing, special hours). */
+export interface HoursException {
+  from: string;
+  to: string;
+  closed: boolean;
+  reason: string;
+  hours?: unknown;
+}
+
+/** GET /api/services: a concern a citizen can book. */
+export interface Service {
+  id: string;
+  name: string;
+  duration_min: number;
+  documents?: string[];
+  buildings?: string[];
+  department?: string;
+  needs_room?: boolean;
+}
+
+/** GET /api/counters */
+export interface Counter {
+  id: string;
+  building: string;
+  name: string;
+  services?: string[];
+  /** ISO weekdays it is staffed; absent means every open day. */
+  weekdays?: number[];
+  /** Kept for same-day booking. */
+  held_back?: boolean;
+}
+
+/** One opening interval of a calendar day (RFC 3339 with offset). */
+export interface Opening {
+  start: string;
+  end: string;
+}
+
+/** GET /api/calendar: the opening of one day, with the reason when closed. */
+export interface CalendarDay {
+  day: string;
+  openings?: Opening[] | null;
+  closed: boolean;
+  reason?: string;
+  /** A public holiday (then reason names it). */
+  holiday?: boolean;
+}
+
+/** A free slot; RFC 3339 with offset. */
+export interface Slot {
+  start: string;
+  end: string;
+  building: string;
+}
+
+/** Who books: desk (Schalter), phone, online, branch (Zweigstelle). */
+export type Channel = 'desk' | 'phone' | 'online' | 'branch';
+
+export type AppointmentStatus = 'booked' | 'checked_in' | 'called' | 'served' | 'no_show' | 'cancelled';
+
+export interface Citizen {
+  name: string;
+  birth_date: string;
+  phone: string;
+  email: string;
+}
+
+/** An appointment. Unset times are absent. */
+export interface Appointment {
+  id: string;
+  code: string;
+  qr?: string;
+  building: string;
+  services: string[];
+  service_names?: string[];
+  documents?: string[];
+  start: string;
+  end: string;
+  status: AppointmentStatus;
+  channel?: Channel;
+  counter?: string;
+  counter_name?: string;
+  room?: string;
+  room_name?: string;
+  barrier_free?: boolean;
+  ticket?: string;
+  booked_at?: string;
+  checked_in_at?: string;
+  called_at?: string;
+  /** The counter of the latest call (may differ from the booked one). */
+  called_to?: string;
+  called_to_name?: string;
+  /** Served, no-show or cancelled at. */
+  ended_at?: string;
+  /** After a move: the id of the appointment it replaced. */
+  moved_from?: string;
+  citizen?: Citizen;
+}
+
+/** Body of POST /api/appointments. */
+export interface NewAppointment {
+  building: string;
+  services: string[];
+  start: string;
+  channel: Channel;
+  citizen: Citizen;
+}
+
+/** Answer of POST /api/checkin. */
+export interface CheckinResult {
+  appointment: Appointment;
+  ticket: string;
+}
+
+/** How a citizen checks in: with the birth date (and the name when asked) or with the code. */
+export type CheckinRequest =
+  | { building: string; birth_date: string; name?: string }
+  | { building: string; code: string };
+
+/** Answer of POST /api/counters/{id}/call-next. */
+export interface CallResult {
+  appointment: Appointment;
+  ticket: string;
+  counter: string;
+  counter_name: string;
+}
+
+/** One call-up as the monitor shows it. */
+export interface Call {
+  ticket: string;
+  counter: string;
+  counter_name: string;
+  at: string;
+  appointment_id: string;
+  building?: string;
 }
 
 /** GET /api/staff: a person a visitor can come to. */
@@ -198,4 +340,131 @@ export async function listPresentVisits(building: string): Promise<Visit[]> {
 /** Address of the visitor badge PDF (opened in a new tab, not fetched). */
 export function badgeUrl(id: string): string {
   return `/api/print/badge/${seg(id)}.pdf`;
+}
+
+export async function listServices(): Promise<Service[]> {
+  return (await request<Service[] | null>('GET', '/api/services')) ?? [];
+}
+
+export async function listCounters(building: string): Promise<Counter[]> {
+  return (await request<Counter[] | null>('GET', `/api/counters${query({ building })}`)) ?? [];
+}
+
+/** The opening of `days` days from `from` (YYYY-MM-DD). */
+export async function getCalendar(building: string, from: string, days: number): Promise<CalendarDay[]> {
+  return (await request<CalendarDay[] | null>('GET', `/api/calendar${query({ building, from, days: String(days) })}`)) ?? [];
+}
+
+/** Free slots for these services (1–4), earliest first. */
+export async function listSlots(p: {
+  building: string;
+  services: readonly string[];
+  from: string;
+  days: number;
+  channel: Channel;
+}): Promise<Slot[]> {
+  const q = query({ building: p.building, services: p.services.join(','), from: p.from, days: String(p.days), channel: p.channel });
+  return (await request<Slot[] | null>('GET', `/api/slots${q}`)) ?? [];
+}
+
+/** 201 the appointment; 409 slot_taken when the slot went meanwhile. */
+export function bookAppointment(a: NewAppointment): Promise<Appointment> {
+  return request('POST', '/api/appointments', a);
+}
+
+/** The day's appointments (every status), by start. */
+export async function listAppointments(building: string, day: string): Promise<Appointment[]> {
+  return (await request<Appointment[] | null>('GET', `/api/appointments${query({ building, day })}`)) ?? [];
+}
+
+export function cancelAppointment(id: string): Promise<Appointment> {
+  return request('POST', `/api/appointments/${seg(id)}/cancel`, {});
+}
+
+/** The new appointment (same code, new id); the old one is cancelled. 409 slot_taken. */
+export function moveAppointment(id: string, start: string): Promise<Appointment> {
+  return request('POST', `/api/appointments/${seg(id)}/move`, { start });
+}
+
+/** 404 not_found when nothing matches today; 409 ambiguous (field "name") when the name is needed too. */
+export function checkIn(r: CheckinRequest): Promise<CheckinResult> {
+  return request('POST', '/api/checkin', r);
+}
+
+/** Calls the next checked-in citizen this counter serves; 404 nobody_waiting. */
+export function callNext(counter: string): Promise<CallResult> {
+  return request('POST', `/api/counters/${seg(counter)}/call-next`, {});
+}
+
+/** Calls (again) this appointment to a counter; answers like call-next. */
+export function callAppointment(id: string, counter: string): Promise<CallResult> {
+  return request('POST', `/api/appointments/${seg(id)}/call`, { counter });
+}
+
+export function markServed(id: string): Promise<Appointment> {
+  return request('POST', `/api/appointments/${seg(id)}/served`, {});
+}
+
+export function markNoShow(id: string): Promise<Appointment> {
+  return request('POST', `/api/appointments/${seg(id)}/no-show`, {});
+}
+
+/** Today's calls, newest first. */
+export async function listCalls(building: string, limit: number): Promise<Call[]> {
+  return (await request<Call[] | null>('GET', `/api/calls${query({ building, limit: String(limit) })}`)) ?? [];
+}
+
+/** Address of the appointment slip PDF (opened in a new tab, not fetched). */
+export function slipUrl(id: string): string {
+  return `/api/print/slip/${seg(id)}.pdf`;
+}
+
+export interface CallStream {
+  close(): void;
+}
+
+/**
+ * Follows GET /api/calls/stream (server-sent events, `event: call`).
+ * EventSource retries by itself after a dropped connection, but gives up
+ * for good when the server answers with an error status (restart, proxy):
+ * then a new one is opened after `retryMs`. onopen runs on every
+ * (re)connection, so the caller can fetch what it missed meanwhile.
+ */
+export function followCalls(
+  building: string,
+  on: { call: (c: Call) => void; open?: () => void; down?: () => void },
+  retryMs = 3000,
+): CallStream {
+  let es: EventSource | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+
+  const connect = () => {
+    if (closed) return;
+    es = new EventSource(`/api/calls/stream${query({ building })}`);
+    es.onopen = () => on.open?.();
+    es.addEventListener('call', (e) => {
+      try {
+        on.call(JSON.parse((e as MessageEvent<string>).data) as Call);
+      } catch {
+        // A malformed event is skipped; the next list load repairs the view.
+      }
+    });
+    es.onerror = () => {
+      on.down?.();
+      if (es?.readyState === EventSource.CLOSED) {
+        es.close();
+        es = null;
+        timer = setTimeout(connect, retryMs);
+      }
+    };
+  };
+  connect();
+  return {
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      es?.close();
+    },
+  };
 }

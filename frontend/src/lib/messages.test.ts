@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api';
-import { de, errorMessage, statusText } from './messages';
+import { appointmentStatusText, de, errorMessage, statusText } from './messages';
 
 describe('errorMessage', () => {
   it.each<[string, unknown, string]>([
@@ -62,5 +62,35 @@ describe('reception texts', () => {
   });
   it('confirms without a host name', () => {
     expect(de.reception.registered('Frau Schmidt', '')).toBe('Frau Schmidt angemeldet');
+  });
+});
+
+describe('appointment texts', () => {
+  it.each([
+    ['booked', 'gebucht'],
+    ['checked_in', 'eingecheckt'],
+    ['called', 'aufgerufen'],
+    ['served', 'erledigt'],
+    ['no_show', 'nicht erschienen'],
+    ['cancelled', 'storniert'],
+  ])('%s → %s', (status, want) => {
+    expect(appointmentStatusText(status)).toBe(want);
+  });
+
+  it('has a German fallback for a taken slot without server text', () => {
+    expect(errorMessage(new ApiError(409, 'slot_taken', '', ''))).toBe('Dieser Termin wurde soeben vergeben. Bitte einen anderen wählen.');
+  });
+
+  it('names the citizen fields the booking sends', () => {
+    expect(errorMessage(new ApiError(400, 'invalid_field', 'citizen.birth_date', ''))).toBe(
+      'Bitte das Geburtsdatum als TT.MM.JJJJ angeben.',
+    );
+  });
+
+  it('writes the check-in messages', () => {
+    expect(de.checkin.notFound).toBe('Kein Termin heute gefunden – bitte wenden Sie sich an die Information.');
+    expect(de.dayview.called('A-017', 'Schalter 3')).toBe('A-017 → Schalter 3 aufgerufen');
+    expect(de.dayview.waiting(1)).toBe('1 wartet');
+    expect(de.dayview.waiting(3)).toBe('3 warten');
   });
 });

@@ -2,7 +2,7 @@
 // and never spell them inline, so wording stays consistent and an English
 // table can be added beside this one later.
 
-import { ApiError, type VisitStatus } from './api';
+import { ApiError, type AppointmentStatus, type Channel, type VisitStatus } from './api';
 
 export const de = {
   appName: 'Pforte',
@@ -13,7 +13,12 @@ export const de = {
   retry: 'Erneut versuchen',
   routes: {
     empfang: 'Empfang',
+    termin: 'Termin buchen',
+    tag: 'Tagesansicht',
+    checkin: 'Check-in',
+    aufruf: 'Aufrufanzeige',
   },
+  newTab: 'öffnet einen neuen Tab',
 
   reception: {
     formTitle: 'Besucher anmelden',
@@ -56,6 +61,155 @@ export const de = {
     newTab: 'öffnet einen neuen Tab',
   },
 
+  booking: {
+    title: 'Termin buchen',
+    channel: 'Kanal',
+    services: 'Anliegen',
+    servicesHint: 'Tippen filtert · Enter fügt hinzu · Rücktaste entfernt · höchstens 4',
+    servicesPlaceholder: 'Anliegen tippen, z. B. „Ausweis“ …',
+    servicesLoading: 'Anliegen werden geladen …',
+    serviceNoMatch: 'Kein passendes Anliegen in diesem Gebäude',
+    serviceChosen: 'schon gewählt',
+    servicesKeys: '↑ ↓ wählen · Enter fügt hinzu',
+    removeService: (name: string) => `${name} entfernen`,
+    tooMany: 'Höchstens 4 Anliegen pro Termin. Für weitere Anliegen bitte einen zweiten Termin buchen.',
+    dropped: (names: string) => `In diesem Gebäude nicht angeboten, daher entfernt: ${names}`,
+    minutes: (n: number) => `${n} Min.`,
+    totalMinutes: (n: number) => `zusammen ${n} Min.`,
+
+    chooseFirst: 'Anliegen wählen – der früheste freie Termin erscheint sofort.',
+    searching: 'Freie Termine werden gesucht …',
+    earliestLabel: 'Frühester Termin',
+    earliest: (when: string) => `Frühester Termin: ${when}`,
+    takeEarliest: 'Nehmen',
+    takeEarliestHint: 'Enter im leeren Anliegen-Feld nimmt den frühesten Termin.',
+    noSlots: 'In den nächsten 12 Monaten ist kein Termin frei.',
+    otherSlot: 'Anderen Termin wählen',
+    prevWeek: '◀ Zurück',
+    nextWeek: 'Vor ▶',
+    weekRange: (from: string, to: string) => `${from} – ${to}`,
+    closed: (reason: string) => (reason ? `geschlossen – ${reason}` : 'geschlossen'),
+    past: 'vorbei',
+    full: 'nichts frei',
+    slotLabel: (when: string) => `Termin ${when}`,
+
+    chosen: 'Gewählter Termin',
+    noneChosen: 'Noch kein Termin gewählt',
+    citizen: 'Bürgerin / Bürger',
+    name: 'Name',
+    birthDate: 'Geburtsdatum',
+    birthDateHint: 'TT.MM.JJJJ',
+    birthDateInvalid: 'Bitte das Geburtsdatum als TT.MM.JJJJ eingeben, z. B. 12.03.1980.',
+    phone: 'Telefon',
+    email: 'E-Mail',
+    optional: 'optional',
+    submit: 'Termin buchen',
+    submitting: 'Wird gebucht …',
+    submitHint: 'Enter bucht.',
+    needServices: 'Bitte mindestens ein Anliegen wählen.',
+    needSlot: 'Bitte zuerst einen Termin wählen.',
+    slotTaken: 'Dieser Termin wurde soeben vergeben. Die freien Termine sind neu geladen – bitte einen anderen wählen.',
+
+    booked: 'Termin gebucht',
+    code: 'Termincode',
+    when: 'Termin',
+    counter: 'Schalter',
+    room: 'Raum',
+    documents: 'Bitte mitbringen',
+    noDocuments: 'Keine Unterlagen nötig.',
+    print: 'Terminzettel drucken',
+    next: 'Nächsten Termin buchen',
+  },
+
+  channels: {
+    desk: 'Schalter',
+    phone: 'Telefon',
+    online: 'Online',
+    branch: 'Zweigstelle',
+  } satisfies Record<Channel, string>,
+
+  dayview: {
+    title: 'Tagesansicht',
+    day: 'Tag',
+    prevDay: 'Vortag',
+    nextDay: 'Folgetag',
+    today: 'Heute',
+    callNext: 'Nächsten aufrufen',
+    called: (ticket: string, counter: string) => `${ticket} → ${counter} aufgerufen`,
+    noCounter: 'Ohne Schalter',
+    empty: 'Keine Termine',
+    emptyDay: 'An diesem Tag sind keine Termine gebucht.',
+    noCounters: 'Für dieses Gebäude sind keine Schalter eingerichtet.',
+    waiting: (n: number) => (n === 1 ? '1 wartet' : `${n} warten`),
+    count: (n: number) => (n === 1 ? '1 Termin' : `${n} Termine`),
+    call: 'Aufrufen',
+    callAgain: 'Erneut aufrufen',
+    served: 'Erledigt',
+    noShow: 'Nicht erschienen',
+    cancel: 'Stornieren',
+    cancelAsk: 'Termin wirklich stornieren?',
+    cancelYes: 'Ja, stornieren',
+    cancelNo: 'Nein',
+    move: 'Verschieben',
+    moveTitle: (name: string, when: string) => `Termin von ${name} (${when}) verschieben`,
+    moveTo: (when: string) => `Verschieben auf ${when}`,
+    moveChoose: 'Neuen Termin in der Woche wählen.',
+    moveClose: 'Schließen',
+    moved: (when: string) => `Verschoben auf ${when}`,
+    cancelled: (name: string) => `Termin von ${name} storniert`,
+    checkedIn: (time: string) => `eingecheckt ${time}`,
+    calledTo: (time: string, counter: string) => (counter ? `aufgerufen ${time} → ${counter}` : `aufgerufen ${time}`),
+  },
+
+  checkin: {
+    welcome: 'Willkommen',
+    birthPrompt: 'Bitte Geburtsdatum eingeben',
+    birthHint: 'Tag, Monat und Jahr – z. B. 12 03 1980',
+    codePrompt: 'Code eingeben',
+    codeHint: 'Den Code finden Sie auf Ihrem Terminzettel.',
+    useCode: 'Ich habe einen Code',
+    useBirth: 'Mit Geburtsdatum einchecken',
+    namePrompt: 'Bitte geben Sie auch Ihren Namen ein',
+    nameHint: 'Heute gibt es mehrere Termine mit diesem Geburtsdatum.',
+    nameMore: 'Der Name passt zu mehreren Terminen – bitte den vollständigen Namen eingeben.',
+    submit: 'Einchecken',
+    ok: 'OK',
+    erase: 'Löschen',
+    eraseLabel: 'Letztes Zeichen löschen',
+    space: 'Leerzeichen',
+    back: 'Zurück',
+    done: 'Fertig',
+    busy: 'Einen Moment bitte …',
+    yourNumber: 'Ihre Nummer',
+    takeSeat: 'Bitte nehmen Sie Platz – Sie werden aufgerufen.',
+    yourTime: (time: string) => `Ihr Termin: ${time} Uhr`,
+    notFound: 'Kein Termin heute gefunden – bitte wenden Sie sich an die Information.',
+    invalidDate: 'Dieses Datum gibt es nicht. Bitte prüfen Sie die Eingabe.',
+    invalidChar: (chars: string) =>
+      `${chars} kommt in Codes nicht vor. Bitte prüfen Sie den Code auf Ihrem Terminzettel.`,
+    codeTooShort: (n: number) => `Der Code hat ${n} Zeichen.`,
+  },
+
+  monitor: {
+    title: 'Aufrufanzeige',
+    current: 'Aufgerufen',
+    previous: 'Zuletzt aufgerufen',
+    none: 'Noch kein Aufruf heute',
+    noneHint: 'Bitte nehmen Sie Platz – Ihre Nummer erscheint hier.',
+    arrow: '→',
+    offline: 'Verbindung unterbrochen – wird wiederhergestellt …',
+    callLabel: (ticket: string, counter: string) => `${ticket} bitte zu ${counter}`,
+  },
+
+  appointmentStatus: {
+    booked: 'gebucht',
+    checked_in: 'eingecheckt',
+    called: 'aufgerufen',
+    served: 'erledigt',
+    no_show: 'nicht erschienen',
+    cancelled: 'storniert',
+  } satisfies Record<AppointmentStatus, string>,
+
   status: {
     waiting: 'wartet',
     escorted: 'abgeholt',
@@ -87,7 +241,16 @@ const fallbacks: Record<string, string> = {
   'invalid_field:address': 'Bitte eine gültige Anschrift angeben.',
   'invalid_field:reason': 'Bitte den Anlass prüfen.',
   invalid_field: 'Bitte die Eingaben prüfen.',
+  'invalid_field:services': 'Bitte die Anliegen prüfen (1 bis 4, in diesem Gebäude angeboten).',
+  'invalid_field:start': 'Bitte einen freien Termin wählen.',
+  'invalid_field:citizen.name': 'Bitte den Namen angeben.',
+  'invalid_field:citizen.birth_date': 'Bitte das Geburtsdatum als TT.MM.JJJJ angeben.',
+  'invalid_field:citizen.phone': 'Bitte eine gültige Telefonnummer angeben.',
+  'invalid_field:citizen.email': 'Bitte eine gültige E-Mail-Adresse angeben.',
   invalid_state: 'Das ist in diesem Zustand nicht mehr möglich.',
+  slot_taken: 'Dieser Termin wurde soeben vergeben. Bitte einen anderen wählen.',
+  nobody_waiting: 'Niemand wartet auf diesen Schalter.',
+  ambiguous: 'Mehrere Termine passen – bitte auch den Namen angeben.',
   not_found: 'Nicht gefunden – vielleicht wurde der Eintrag inzwischen geändert.',
   bad_response: 'Unerwartete Antwort vom Server.',
 };
@@ -109,4 +272,8 @@ export function errorMessage(err: unknown): string {
 
 export function statusText(status: VisitStatus | string): string {
   return (de.status as Record<string, string>)[status] ?? status;
+}
+
+export function appointmentStatusText(status: AppointmentStatus | string): string {
+  return (de.appointmentStatus as Record<string, string>)[status] ?? status;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hrefOf, routeOf } from './router';
+import { hrefOf, isKiosk, paramsOf, routeOf } from './router';
 
 describe('routeOf', () => {
   it.each([
@@ -16,5 +16,26 @@ describe('routeOf', () => {
 
   it('round-trips with hrefOf', () => {
     expect(routeOf(hrefOf('empfang'))).toBe('empfang');
+  });
+});
+
+describe('paramsOf', () => {
+  it('reads the query of the hash', () => {
+    expect(paramsOf('#/aufruf?building=rathaus-2').get('building')).toBe('rathaus-2');
+    expect(paramsOf('#/aufruf?building=r%C3%BC&ton=aus').get('building')).toBe('rü');
+    expect(paramsOf('#/aufruf').get('building')).toBeNull();
+    expect(paramsOf('').get('building')).toBeNull();
+  });
+});
+
+describe('isKiosk', () => {
+  it.each([
+    ['checkin', true],
+    ['aufruf', true],
+    ['empfang', false],
+    ['termin', false],
+    ['tag', false],
+  ])('%s → %s', (route, want) => {
+    expect(isKiosk(route)).toBe(want);
   });
 });

@@ -48,27 +48,38 @@ function scoreWord(q: string, text: string): number {
 }
 
 /**
- * The staff whose name or department contains every word of the query,
- * best matches first (name before department, word starts before inner
- * matches), then by name. An empty query gives everyone, sorted by name.
+ * The items whose name or secondary text contains every word of the query,
+ * best matches first (name before secondary, word starts before inner
+ * matches), then by name. An empty query gives everything, sorted by name.
  */
-export function filterStaff(staff: readonly Staff[], query: string, limit = Infinity): Staff[] {
+export function filterByName<T>(
+  items: readonly T[],
+  query: string,
+  name: (t: T) => string,
+  secondary: (t: T) => string,
+  limit = Infinity,
+): T[] {
   const qs = words(fold(query.trim()));
-  const scored: { s: Staff; score: number }[] = [];
-  for (const s of staff) {
+  const scored: { t: T; score: number }[] = [];
+  for (const t of items) {
     let total = 0;
     let ok = true;
     for (const q of qs) {
       // A name match counts double so "bürger" finds Herr Bürger before the Bürgerservice.
-      const score = Math.max(scoreWord(q, s.name) * 2, scoreWord(q, s.department ?? ''));
+      const score = Math.max(scoreWord(q, name(t)) * 2, scoreWord(q, secondary(t)));
       if (score === 0) {
         ok = false;
         break;
       }
       total += score;
     }
-    if (ok) scored.push({ s, score: total });
+    if (ok) scored.push({ t, score: total });
   }
-  scored.sort((a, b) => b.score - a.score || a.s.name.localeCompare(b.s.name, 'de'));
-  return scored.slice(0, limit).map((x) => x.s);
+  scored.sort((a, b) => b.score - a.score || name(a.t).localeCompare(name(b.t), 'de'));
+  return scored.slice(0, limit).map((x) => x.t);
+}
+
+/** Staff by name or department (see filterByName). */
+export function filterStaff(staff: readonly Staff[], query: string, limit = Infinity): Staff[] {
+  return filterByName(staff, query, (s) => s.name, (s) => s.department ?? '', limit);
 }

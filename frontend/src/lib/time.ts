@@ -56,3 +56,78 @@ export function instant(t: string | null | undefined): number {
   const d = parse(t);
   return d ? d.getTime() : Number.POSITIVE_INFINITY;
 }
+
+const dayMonthYear = new Intl.DateTimeFormat('de-DE', {
+  timeZone: TIME_ZONE,
+  day: '2-digit',
+  month: '2-digit',
+  year: 'numeric',
+});
+
+const SHORT_WEEKDAYS = ['So.', 'Mo.', 'Di.', 'Mi.', 'Do.', 'Fr.', 'Sa.'];
+
+/** Day arithmetic on plain YYYY-MM-DD days: no time zone, no DST, just the calendar. */
+function dayToUTC(day: string): Date {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d));
+}
+
+function utcToDay(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+/** "2026-11-30" + 2 → "2026-12-02". */
+export function addDays(day: string, n: number): string {
+  const d = dayToUTC(day);
+  d.setUTCDate(d.getUTCDate() + n);
+  return utcToDay(d);
+}
+
+/** 1 = Monday … 7 = Sunday, as in the opening hours. */
+export function weekdayOf(day: string): number {
+  return ((dayToUTC(day).getUTCDay() + 6) % 7) + 1;
+}
+
+/** The Monday of the week a day lies in. */
+export function mondayOf(day: string): string {
+  return addDays(day, 1 - weekdayOf(day));
+}
+
+/** "Mi." for a YYYY-MM-DD day. */
+export function shortWeekday(day: string): string {
+  return SHORT_WEEKDAYS[dayToUTC(day).getUTCDay()];
+}
+
+/** "18.11.2026" for a YYYY-MM-DD day. */
+export function formatDay(day: string): string {
+  const [y, m, d] = day.split('-');
+  return `${d}.${m}.${y}`;
+}
+
+/** "Mi., 18.11." for a YYYY-MM-DD day: a column head of the week view. */
+export function formatDayShort(day: string): string {
+  const [, m, d] = day.split('-');
+  return `${shortWeekday(day)}, ${d}.${m}.`;
+}
+
+/** "Mittwoch, 18. November 2026" for a YYYY-MM-DD day. */
+export function formatLongDate(day: string): string {
+  // Noon UTC is the same calendar day in Berlin, summer or winter.
+  return formatLongDay(new Date(`${day}T12:00:00Z`));
+}
+
+/** "Mi., 18.11.2026, 08:15 Uhr": an appointment's start, in Berlin; "" when unset. */
+export function formatSlot(t: string | Date | null | undefined): string {
+  const d = parse(t);
+  if (!d) return '';
+  const day = berlinDay(d);
+  return `${shortWeekday(day)}, ${dayMonthYear.format(d)}, ${clock.format(d)} Uhr`;
+}
+
+/** "Mi., 18.11.2026, 08:20–08:40 Uhr"; without an end like formatSlot. */
+export function formatSlotRange(start: string, end?: string): string {
+  const from = formatSlot(start);
+  const to = formatTime(end);
+  if (!from || !to) return from;
+  return from.replace(/ Uhr$/, `–${to} Uhr`);
+}

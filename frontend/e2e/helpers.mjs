@@ -1,0 +1,194 @@
+// Shared by the end-to-end tests: the real `pforte serve` binary and
+// Debian's Chromium, started and stopped the same way for every screen.
+//
+// PFORTE_BIN overrides the binary (default ../bin/pforte), CHROMIUM the
+// browser (default /usr/bin/chromium), E2E_OUT the screenshot folder
+// (default e2e/out).
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const BIN = process.env.PFORTE_BIN ? resolve(process.env.PFORTE_BIN) : resolve(here, '..', '..', 'bin', 'pforte');
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+export const OUT = process.env.E2E_OUT ? resolve(process.env.E2E_OUT) : join(here, 'out');
+
+// Generous for a 2-core machine running Go, SQLite and Chromium at once.
+export const START_TIMEOUT = 60_000;
+export const STOP_TIMEOUT = 30_000;
+export const UI_TIMEOUT = 20_000;
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Retries fn (which throws on "not yet") until it passes or the time is up. */
+export async function eventually(what, fn, timeout = UI_TIMEOUT) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > end) {
+        err.message = `${what}: ${err.message}`;
+        throw err;
+      }
+    }
+    await sleep(150);
+  }
+}
+
+export function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
+    }),
+  ]);
+}
+
+/** Fails early, with the command to fix it, when the binary or the browser is missing. */
+export function checkPrerequisites() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: install it with "apt-get install -y chromium" (or set CHROMIUM).`);
+  }
+  if (!existsSync(BIN)) {
+    throw new Error(
+      `pforte binary not found at ${BIN}: build it from the repository root with ` +
+        '"(cd frontend && npm run build) && CGO_ENABLED=0 go build -o bin/pforte ." (or set PFORTE_BIN).',
+    );
+  }
+  mkdirSync(OUT, { recursive: true });
+}
+
+/**
+ * Starts `pforte serve --demo` on dataDir and waits for its "listening on"
+ * line. extraArgs go at the end (e.g. ['--fake-time', '2026-11-18T08:05:00+01:00']).
+ */
+export async function startServer(dataDir, { site, building, extraArgs = [] }) {
+  const args = ['serve', '--demo', '--data', dataDir, '--listen', '127.0.0.1:0', '--site', site, '--building', building, ...extraArgs];
+  const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (d) => {
+    stderr = (stderr + d).slice(-20_000);
+  });
+  const exited = new Promise((res) => proc.on('exit', (code, signal) => res({ code, signal })));
+  const url = await new Promise((res, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`pforte printed no "listening on" line within ${START_TIMEOUT / 1000} s; stderr:\n${stderr}`)),
+      START_TIMEOUT,
+    );
+    createInterface({ input: proc.stdout }).on('line', (line) => {
+      const m = line.match(/listening on (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        res(m[1]);
+      }
+    });
+    proc.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`pforte exited before listening (code ${code}, signal ${signal}); stderr:\n${stderr}`));
+    });
+  });
+  return { proc, url, exited, stderr: () => stderr, running: true };
+}
+
+/** SIGTERM, then the server must exit 0 (API.md: finish, close the database, exit 0). */
+export async function stopServer(server) {
+  server.proc.kill('SIGTERM');
+  const { code, signal } = await withTimeout(server.exited, STOP_TIMEOUT, 'pforte after SIGTERM');
+  server.running = false;
+  assert.equal(code, 0, `pforte exit code after SIGTERM (signal ${signal}); stderr:\n${server.stderr()}`);
+}
+
+/** Stops a server that may still run, without failing: for after(). */
+export async function killServer(server) {
+  if (!server?.running) return;
+  server.proc.kill('SIGTERM');
+  await withTimeout(server.exited, STOP_TIMEOUT, 'pforte after SIGTERM').catch(() => server.proc.kill('SIGKILL'));
+  server.running = false;
+}
+
+export async function getJSON(server, path) {
+  const res = await fetch(server.url + path);
+  assert.equal(res.status, 200, `GET ${path}`);
+  return res.json();
+}
+
+/** POSTs JSON; returns { status, body }. */
+export async function postJSON(server, path, body) {
+  const res = await fetch(server.url + path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = text;
+  }
+  return { status: res.status, body: parsed };
+}
+
+/** Today in Berlin as YYYY-MM-DD, the day the server files the visits under. */
+export function berlinDay(t = new Date()) {
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Berlin', year: 'numeric', month: '2-digit', day: '2-digit' })
+      .formatToParts(t)
+      .map((x) => [x.type, x.value]),
+  );
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+/**
+ * Chromium in a fresh profile (launch() refuses --user-data-dir), German,
+ * Berlin time. Returns { context, close } ; close() also removes the profile.
+ */
+export async function launchBrowser({ width = 1280, height = 800 } = {}) {
+  const profileDir = mkdtempSync(join(tmpdir(), 'pforte-e2e-chromium-'));
+  const context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width, height },
+    locale: 'de-DE',
+    timezoneId: 'Europe/Berlin',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--lang=de-DE',
+    ],
+  });
+  context.setDefaultTimeout(UI_TIMEOUT);
+  return {
+    context,
+    async close() {
+      await context.close().catch(() => {});
+      rmSync(profileDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh temporary data folder for one server; remove it with rmSync. */
+export function tempDataDir() {
+  return mkdtempSync(join(tmpdir(), 'pforte-e2e-data-'));
+}
+
+export function removeDir(dir) {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
