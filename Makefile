@@ -14,7 +14,7 @@ OUT     ?= out
 GO_SOURCES := $(shell find . -name '*.go' -not -path './frontend/node_modules/*') go.mod go.sum
 FRONTEND_SOURCES := $(shell find frontend/src frontend/scripts frontend/index.html frontend/vite.config.* frontend/svelte.config.js frontend/tsconfig*.json frontend/package.json -type f 2>/dev/null)
 
-.PHONY: all run build desktop frontend test test-go test-frontend test-e2e test-desktop vet clean
+.PHONY: all run build desktop frontend test test-go test-cups test-frontend test-e2e test-desktop vet bench clean
 
 all: build
 
@@ -48,7 +48,7 @@ frontend/dist/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SO
 
 ## test: everything: vet, Go tests with the race detector, frontend unit
 ## tests, the browser end-to-end test and the desktop smoke test
-test: vet test-go test-frontend test-e2e test-desktop
+test: vet test-go test-cups test-frontend test-e2e test-desktop
 	@echo "make test: all passed"
 
 vet: frontend/dist/index.html
@@ -59,6 +59,18 @@ vet: frontend/dist/index.html
 test-go: frontend/dist/index.html
 	scripts/install-deps.sh test
 	$(GO) test -race -count=1 ./...
+
+## test-cups: print through a private CUPS server (its own config dir, 127.0.0.1 only)
+test-cups: frontend/dist/index.html
+	scripts/install-deps.sh test
+	scripts/cups-test.sh start $(OUT)/cups >/dev/null
+	PFORTE_CUPS_TEST=$$(cat $(OUT)/cups/address) $(GO) test -race -count=1 -run 'RealCUPS' ./printing/cups ./app; \
+		rc=$$?; scripts/cups-test.sh stop $(OUT)/cups; exit $$rc
+
+## bench: the measured numbers of the issues (slot search, booking, printing)
+bench: frontend/dist/index.html
+	$(GO) test -run '^$$' -bench 'SlotSearch|Book|BareInsert' -count 6 ./engine/store
+	$(GO) test -run '^$$' -bench . -count 6 -benchmem ./printing
 
 test-frontend: frontend/node_modules/.package-lock.json
 	cd frontend && npm test

@@ -155,6 +155,7 @@ func (a *App) startJobs() {
 			a.log.Error("nightly checkpoint", "err", err)
 		}
 	})
+	a.startPrintJobs()
 	a.cron.Start()
 }
 

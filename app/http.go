@@ -29,6 +29,16 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("POST /api/visits/{id}/pickup", a.pickUp)
 	mux.HandleFunc("POST /api/visits/{id}/leave", a.leave)
 	mux.HandleFunc("GET /api/print/badge/{file}", a.badgePDF)
+	mux.HandleFunc("GET /api/print/slip/{file}", a.slipPDF)
+	mux.HandleFunc("GET /api/print/daily-sheet.pdf", a.dailySheetPDF)
+	mux.HandleFunc("GET /api/print/attendance.pdf", a.attendancePDF)
+	mux.HandleFunc("GET /api/print/printers", a.printers)
+	mux.HandleFunc("GET /api/print/jobs", a.printJobs)
+	mux.HandleFunc("POST /api/print/jobs", a.createPrintJob)
+	mux.HandleFunc("POST /api/print/jobs/{id}/retry", a.retryPrintJob)
+	mux.HandleFunc("DELETE /api/print/jobs/{id}", a.deletePrintJob)
+	mux.HandleFunc("GET /api/settings/printers", a.printerSettings)
+	mux.HandleFunc("PUT /api/settings/printers", a.putPrinterSettings)
 	mux.HandleFunc("GET /api/sync/status", a.syncStatus)
 	mux.HandleFunc("GET /api/counters", a.counters)
 	mux.HandleFunc("GET /api/rooms", a.rooms)
@@ -299,6 +309,7 @@ func (a *App) registerVisit(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	a.printBadgeOnRegister(r.Context(), v) // never fails the registration; a failed badge waits in the print queue
 	a.writeVisits(w, r, http.StatusCreated, []engine.Visit{v}, true)
 }
 

@@ -35,6 +35,15 @@ var fieldLabels = map[string]string{
 	"days":               "Anzahl Tage",
 	"limit":              "Anzahl",
 	"counter":            "Schalter",
+	"document":           "Dokument",
+	"format":             "Format",
+	"printer":            "Drucker",
+	"job":                "Druckauftrag",
+	"slip_printer":       "Belegdrucker",
+	"a4_printer":         "A4-Drucker",
+	"slip_format":        "Belegformat",
+	"cancel_phone":       "Telefon für Absagen",
+	"cups_server":        "Druckserver",
 }
 
 func label(field string) string {
@@ -82,6 +91,8 @@ func message(e *engine.Error) string {
 			return "Der Besuch wartet nicht mehr am Eingang: er wurde schon abgeholt oder ist gegangen."
 		case "already_left":
 			return "Der Besuch ist bereits gegangen."
+		case "print_job_busy":
+			return "Der Druckauftrag wird gerade gesendet."
 		case "appointment_cancelled":
 			return "Der Termin ist storniert."
 		case "appointment_served":

@@ -3,14 +3,19 @@ package printing
 import (
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 )
 
 // Badge is what a visitor badge shows. All text is UTF-8; characters the
-// printer's code page (cp1252) cannot show print as '?'.
+// embedded font cannot draw print as '?'.
 type Badge struct {
-	VisitID        string // printed small, so a lost badge can be traced to its visit
+	// Number is the visit's place among the building's visits of the day
+	// ("Nr. 7"): reception calls a visitor by it, and it is the row of the
+	// daily registration sheet, so a lost badge leads to its visit. 0
+	// leaves it out.
+	Number         int
 	VisitorName    string
 	HostName       string
 	HostDepartment string // optional
@@ -32,16 +37,8 @@ const (
 	footerTop      = 50.0 // top of the "please wear visibly" line
 )
 
-// The header colour is dark enough to print as solid dark grey on a
-// monochrome printer, so the band reads as "visitor" on any desk's printer.
-const (
-	headerColor  color = 0x00467d
-	visitIDColor color = 0xbed2e6
-	inkColor     color = 0x191919
-	labelColor   color = 0x646464
-	ruleColor    color = 0xaaaaaa
-	white        color = 0xffffff
-)
+// paleOnAccent is secondary text on the accent band.
+const paleOnAccent color = 0xbed2e6
 
 // WriteBadge writes a visitor badge for b as a one-page PDF to w.
 //
@@ -64,49 +61,45 @@ func WriteBadge(w io.Writer, b Badge, opt Options) error {
 	// The title names the document, not the visitor: print spoolers log job
 	// titles, and the name should not outlive the retention period there.
 	d := newDocument(badgeW, badgeH, "Besucherausweis", opt)
-	d.badgeHeader(d.encode(b.VisitID))
+	d.addPage()
+	d.badgeHeader(b.Number)
 
 	inner := badgeW - 2*badgeMargin
-	d.fit(box{badgeMargin, headerH + 2.5, inner, 13.5}, d.encode(b.VisitorName), textStyle{
+	d.fit(box{badgeMargin, headerH + 2.5, inner, 13.5}, b.VisitorName, textStyle{
 		style: "B", maxSize: 22, minSize: 6.5, align: "L", middle: true, color: inkColor,
 	})
 
 	const ruleY = headerH + 17.2
-	pdf := d.pdf
-	pdf.SetDrawColor(ruleColor.rgb())
-	pdf.SetLineWidth(0.2)
-	pdf.Line(badgeMargin, ruleY, badgeW-badgeMargin, ruleY)
+	d.rule(badgeMargin, badgeW-badgeMargin, ruleY, 0.2, ruleColor)
 
 	d.badgeRows(ruleY+1.3, badgeRowsFor(b, arrived))
 
 	d.fit(box{badgeMargin, footerTop, inner, badgeH - footerTop - 1.5},
-		d.encode("Bitte gut sichtbar tragen und beim Verlassen abgeben."), textStyle{
-			style: "I", maxSize: 6.5, minSize: 5, align: "C", color: labelColor,
+		"Bitte gut sichtbar tragen und beim Verlassen abgeben.", textStyle{
+			maxSize: 6.5, minSize: 5, align: "C", color: labelColor,
 		})
 
 	return d.output(w)
 }
 
 // badgeHeader draws the coloured band that tells staff at a glance that the
-// wearer is a visitor, with the document's name and the visit number.
-func (d *document) badgeHeader(visitID string) {
-	pdf := d.pdf
-	pdf.SetFillColor(headerColor.rgb())
-	pdf.Rect(0, 0, badgeW, headerH, "F")
-
+// wearer is a visitor, with the day's number and how long the badge is
+// valid.
+func (d *document) badgeHeader(number int) {
+	d.fill(box{0, 0, badgeW, headerH}, accentColor)
 	d.fit(box{badgeMargin, 0, 46, headerH}, "BESUCHER", textStyle{
-		style: "B", maxSize: 22, minSize: 16, align: "L", middle: true, color: white,
+		style: "B", maxSize: 21, minSize: 16, align: "L", middle: true, color: white,
 	})
-	right := box{badgeW - badgeMargin - 34, 2.2, 34, 3.6}
-	d.fit(right, "Besucherausweis", textStyle{
-		maxSize: 8, minSize: 8, align: "R", color: white,
-	})
-	if visitID != "" {
-		right.y += right.h + 0.6
-		d.fit(right, "Nr. "+visitID, textStyle{
-			maxSize: 5.5, minSize: 4.5, maxLines: 1, align: "R", color: visitIDColor,
+	right := box{badgeW - badgeMargin - 34, 1.3, 34, 6}
+	if number > 0 {
+		d.fit(right, "Nr. "+strconv.Itoa(number), textStyle{
+			style: "B", maxSize: 14, minSize: 10, maxLines: 1, align: "R", middle: true, color: white,
 		})
 	}
+	right.y, right.h = 7.4, 3.4
+	d.fit(right, "gültig nur heute", textStyle{
+		maxSize: 7, minSize: 6, maxLines: 1, align: "R", color: paleOnAccent,
+	})
 }
 
 // badgeRow is one "label: value" line under the visitor's name.
@@ -154,16 +147,16 @@ func (d *document) badgeRows(top float64, rows []badgeRow) {
 	for i, row := range rows {
 		below := float64(len(rows)-1-i) * (rowH + gap)
 		h := min(rowH*float64(row.maxLines), footerTop-gap-y-below)
-		used, size := d.fit(box{valueX, y, valueW, h}, d.encode(row.value), textStyle{
+		used, size := d.fit(box{valueX, y, valueW, h}, row.value, textStyle{
 			style: row.style, maxSize: valueSize, minSize: 6, maxLines: row.maxLines,
 			align: "L", color: inkColor,
 		})
 		// Put the label on the baseline of the value's first line, whatever
 		// size the value ended up with.
 		labelTop := y + baseline(0, size) - baseline(0, labelSize)
-		d.pdf.SetFont("Helvetica", "", labelSize)
+		d.font("", labelSize)
 		d.pdf.SetTextColor(labelColor.rgb())
-		d.textLine(badgeMargin, labelW, labelTop, labelSize, d.encode(row.label), "L")
+		d.textLine(badgeMargin, labelW, labelTop, labelSize, row.label, "L")
 		y += used + gap
 	}
 }

@@ -1,6 +1,7 @@
 package printing
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -8,29 +9,39 @@ import (
 	"unicode"
 
 	"github.com/jung-kurt/gofpdf"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Options are the settings shared by every document.
 type Options struct {
-	// Created is written to the PDF as creation and modification date.
-	// Zero means time.Now(); tests fix it so the output is byte-reproducible.
+	// Created is written to the PDF as creation and modification date and
+	// printed in the footer of the lists. Zero means time.Now(); tests fix
+	// it so the output is byte-reproducible.
 	Created time.Time
 }
 
-// document wraps a gofpdf page with the habits every Pforte document shares:
-// core fonts with the cp1252 code page, reproducible output and helpers that
-// keep text inside its box.
+func (o Options) created() time.Time {
+	if o.Created.IsZero() {
+		return time.Now()
+	}
+	return o.Created
+}
+
+// document wraps a gofpdf document with the habits every Pforte document
+// shares: the embedded font, reproducible output and helpers that keep text
+// inside its box.
 type document struct {
 	pdf *gofpdf.Fpdf
-	// cp1252 translates UTF-8 to the code page of the core fonts; see encode.
-	cp1252 func(string) string
 }
 
 // ptToMM converts a font size in points to millimetres, the unit of every
 // document here.
 const ptToMM = 25.4 / 72
 
-// newDocument starts a single-page document of w×h millimetres.
+// newDocument starts a document whose pages are w×h millimetres. It has no
+// page yet: single-page documents call addPage once, lists add a page per
+// sheet of paper, and the receipt measures its content before it knows
+// how long its one page is.
 func newDocument(w, h float64, title string, opt Options) *document {
 	orientation := "P"
 	if w > h {
@@ -42,27 +53,33 @@ func newDocument(w, h float64, title string, opt Options) *document {
 		// gofpdf takes the size in portrait and turns it for "L".
 		Size: gofpdf.SizeType{Wd: min(w, h), Ht: max(w, h)},
 	})
-	created := opt.Created
-	if created.IsZero() {
-		created = time.Now()
-	}
+	created := opt.created()
 	pdf.SetCreationDate(created)
 	pdf.SetModificationDate(created)
 	// Fonts and other resources live in maps inside gofpdf; without a fixed
 	// order two runs could write the same document with different bytes.
 	pdf.SetCatalogSort(true)
-	// Uncompressed output is a few kilobytes for these one-page documents,
-	// keeps golden files diffable and does not change when a new Go release
-	// changes compress/flate's output.
+	// Uncompressed page content keeps golden files diffable and does not
+	// change when a new Go release changes compress/flate's output. (The
+	// embedded font subset is compressed either way.)
 	pdf.SetCompression(false)
 	pdf.SetCreator("Pforte", true)
 	pdf.SetTitle(title, true)
 	pdf.SetMargins(0, 0, 0)
 	pdf.SetAutoPageBreak(false, 0)
 	pdf.SetCellMargin(0)
-	pdf.AddPage()
-	return &document{pdf: pdf, cp1252: pdf.UnicodeTranslatorFromDescriptor("")}
+	// gofpdf writes into the font bytes it is given (it pads tables in
+	// place while it cuts the subset), so each document gets its own copy:
+	// documents are made concurrently, one per request.
+	pdf.AddUTF8FontFromBytes(fontFamily, "", bytes.Clone(sansRegular))
+	pdf.AddUTF8FontFromBytes(fontFamily, "B", bytes.Clone(sansBold))
+	d := &document{pdf: pdf}
+	d.font("", 10)
+	return d
 }
+
+// addPage starts a new page of the document's size.
+func (d *document) addPage() { d.pdf.AddPage() }
 
 // output writes the finished document. gofpdf collects errors along the way
 // and reports the first one here.
@@ -73,90 +90,49 @@ func (d *document) output(w io.Writer) error {
 	return nil
 }
 
-// encode turns UTF-8 text into the cp1252 bytes the core fonts understand.
-// gofpdf's translator maps characters it does not know to '.', which would
-// read as punctuation in a name; encode shows '?' instead so the gap is
-// visible. Decomposed umlauts (u + U+0308, as some keyboards and macOS send
-// them) are composed first, control characters become spaces, invisible
-// formatting characters are dropped and runs of white space collapse to one.
-func (d *document) encode(s string) string {
+// font selects the embedded font: style "" or "B", size in points.
+func (d *document) font(style string, size float64) {
+	d.pdf.SetFont(fontFamily, style, size)
+}
+
+// width is the width of s in millimetres at the current font.
+func (d *document) width(s string) float64 { return d.pdf.GetStringWidth(s) }
+
+// clean makes UTF-8 text fit for paper: decomposed letters (u + U+0308, as
+// some keyboards and macOS send them) are composed, control characters
+// become spaces, invisible formatting characters are dropped, runs of white
+// space collapse to one, and a character the embedded font cannot draw
+// (Chinese, emoji) becomes '?', so the gap is visible rather than an empty
+// box.
+func clean(s string) string {
+	s = norm.NFC.String(s)
+	have := glyphs()
 	var b strings.Builder
-	// prev is held back one step so a following combining mark can fold
-	// into it; -1 means nothing is pending.
-	var prev rune = -1
-	flush := func() {
-		if prev < 0 {
-			return
-		}
-		if prev < 0x80 {
-			b.WriteRune(prev)
-		} else if t := d.cp1252(string(prev)); t == "." {
-			b.WriteByte('?')
-		} else {
-			b.WriteString(t)
-		}
-		prev = -1
-	}
+	b.Grow(len(s))
+	space := true // at the start, spaces are dropped
 	for _, r := range s {
 		switch {
 		case unicode.Is(unicode.Mn, r):
-			// A combining mark: fold it into the previous letter when cp1252
-			// has the composed letter, otherwise drop it and keep the base
-			// letter, which reads better than a question mark.
-			if c, ok := compose(prev, r); ok {
-				prev = c
-			}
+			// A combining mark NFC could not fold into its letter: the
+			// letter alone reads better than a mark drawn beside it.
 			continue
 		case r == '\u00ad' || unicode.Is(unicode.Cf, r):
 			// Soft hyphens and zero-width characters would print as glyphs
 			// or not at all; either way they do not belong on paper.
 			continue
 		case unicode.IsControl(r) || unicode.IsSpace(r):
-			r = ' '
-		}
-		if r == ' ' && (prev == ' ' || (prev < 0 && b.Len() == 0)) {
+			if !space {
+				b.WriteByte(' ')
+				space = true
+			}
 			continue
+		case !have.has(r):
+			r = '?'
 		}
-		flush()
-		prev = r
+		b.WriteRune(r)
+		space = false
 	}
-	if prev != ' ' {
-		flush()
-	}
-	return b.String()
-}
-
-// compose returns the precomposed form of base followed by the combining
-// mark, when cp1252 has one. It covers the marks of the languages whose
-// letters cp1252 can show; unicode/norm is not in the standard library.
-func compose(base, mark rune) (rune, bool) {
-	var from, to string
-	switch mark {
-	case '\u0308': // diaeresis
-		from, to = "aeiouyAEIOUY", "äëïöüÿÄËÏÖÜŸ"
-	case '\u0301': // acute
-		from, to = "aeiouyAEIOUY", "áéíóúýÁÉÍÓÚÝ"
-	case '\u0300': // grave
-		from, to = "aeiouAEIOU", "àèìòùÀÈÌÒÙ"
-	case '\u0302': // circumflex
-		from, to = "aeiouAEIOU", "âêîôûÂÊÎÔÛ"
-	case '\u0303': // tilde
-		from, to = "anoANO", "ãñõÃÑÕ"
-	case '\u030a': // ring above
-		from, to = "aA", "åÅ"
-	case '\u0327': // cedilla
-		from, to = "cC", "çÇ"
-	case '\u030c': // caron
-		from, to = "szSZ", "šžŠŽ"
-	default:
-		return 0, false
-	}
-	i := strings.IndexRune(from, base)
-	if i < 0 {
-		return 0, false
-	}
-	// from is ASCII, so the byte index is the rune index.
-	return []rune(to)[i], true
+	return strings.TrimRight(b.String(), " ")
 }
 
 // box is a rectangle on the page, in millimetres.
@@ -164,7 +140,7 @@ type box struct{ x, y, w, h float64 }
 
 // textStyle says how fit sets a piece of text.
 type textStyle struct {
-	style            string  // gofpdf font style: "", "B", "I", "BI"
+	style            string  // "" or "B"
 	maxSize, minSize float64 // font size range in points; fit starts at maxSize
 	maxLines         int     // 0 means as many as the box height allows
 	align            string  // "L", "C" or "R"
@@ -177,39 +153,51 @@ type color uint32
 
 func (c color) rgb() (r, g, b int) { return int(c >> 16 & 0xff), int(c >> 8 & 0xff), int(c & 0xff) }
 
+// The colours of every document. The accent is dark enough to print as
+// solid dark grey on a monochrome printer.
+const (
+	accentColor color = 0x00467d
+	paleAccent  color = 0xe6eef5
+	inkColor    color = 0x191919
+	labelColor  color = 0x5a5a5a
+	ruleColor   color = 0xaaaaaa
+	white       color = 0xffffff
+	black       color = 0x000000
+)
+
 // lineHeight is the distance between baselines for a font size in points.
 func lineHeight(size float64) float64 { return size * ptToMM * 1.18 }
 
-// fit sets already encoded text into b at the largest size between
+// fit sets text (cleaned here) into b at the largest size between
 // st.maxSize and st.minSize at which it fits, wrapping at spaces. A word is
-// split only at the smallest size; if the text still does not fit there, the
-// last line ends in an ellipsis. Text never leaves the box, however long the
-// input. fit returns the height the text took and the font size it chose.
+// split only at the smallest size; if the text still does not fit there,
+// the last line ends in an ellipsis. Text never leaves the box, however
+// long the input. fit returns the height the text took and the font size
+// it chose.
 func (d *document) fit(b box, text string, st textStyle) (height, size float64) {
+	text = clean(text)
 	if text == "" {
 		return 0, st.maxSize
 	}
-	pdf := d.pdf
-	pdf.SetTextColor(st.color.rgb())
 	var lines []string
 	size = st.maxSize
 	for ; size >= st.minSize; size -= 0.5 {
-		pdf.SetFont("Helvetica", st.style, size)
+		d.font(st.style, size)
 		if size-0.5 >= st.minSize && d.widestWord(text) > b.w {
 			continue // would split a word; try smaller first
 		}
 		lines = d.wrap(text, b.w)
-		if fitsLines(len(lines), size, b.h, st.maxLines) {
+		if len(lines) <= maxLinesFor(size, b.h, st.maxLines) {
 			break
 		}
 	}
 	if size < st.minSize {
 		size = st.minSize
-		pdf.SetFont("Helvetica", st.style, size)
-		lines = d.wrap(text, b.w)
-		lines = d.truncate(lines, b.w, maxLinesFor(size, b.h, st.maxLines))
+		d.font(st.style, size)
+		lines = d.truncate(d.wrap(text, b.w), b.w, maxLinesFor(size, b.h, st.maxLines))
 	}
 
+	d.pdf.SetTextColor(st.color.rgb())
 	lh := lineHeight(size)
 	top := b.y
 	if st.middle {
@@ -221,15 +209,14 @@ func (d *document) fit(b box, text string, st textStyle) (height, size float64) 
 	return lh * float64(len(lines)), size
 }
 
-// textLine draws one line of encoded text in the line box of width w whose
-// top is at y.
+// textLine draws one line of clean text in the line box of width w whose
+// top is at y, in the current font.
 func (d *document) textLine(x, w, y, size float64, s, align string) {
-	tw := d.pdf.GetStringWidth(s)
 	switch align {
 	case "C":
-		x += (w - tw) / 2
+		x += (w - d.width(s)) / 2
 	case "R":
-		x += w - tw
+		x += w - d.width(s)
 	}
 	d.pdf.Text(x, baseline(y, size), s)
 }
@@ -237,11 +224,7 @@ func (d *document) textLine(x, w, y, size float64, s, align string) {
 // baseline is the baseline of a line of the given font size whose line box
 // starts at top: the glyphs' cap height sits centred in the line box.
 func baseline(top, size float64) float64 {
-	return top + lineHeight(size)/2 + 0.35*size*ptToMM
-}
-
-func fitsLines(n int, size, h float64, maxLines int) bool {
-	return n <= maxLinesFor(size, h, maxLines)
+	return top + lineHeight(size)/2 + 0.36*size*ptToMM
 }
 
 func maxLinesFor(size, h float64, maxLines int) int {
@@ -255,21 +238,91 @@ func maxLinesFor(size, h float64, maxLines int) int {
 	return n
 }
 
-// wrap breaks encoded text into lines no wider than w at the current font.
+// wrap breaks clean text into lines no wider than w at the current font.
+// Lines break at spaces, and after a hyphen when the part before it still
+// fits the line ("Anna-Lena Müller-" / "Lüdenscheidt"); a word wider than
+// a whole line breaks between letters. Widths add up (gofpdf does not
+// kern), so each piece is measured once.
 func (d *document) wrap(text string, w float64) []string {
 	var lines []string
-	for _, l := range d.pdf.SplitLines([]byte(text), w) {
-		lines = append(lines, strings.TrimRight(string(l), " "))
+	var line strings.Builder
+	lineW, spaceW := 0.0, d.width(" ")
+	flush := func() {
+		if line.Len() > 0 {
+			lines = append(lines, line.String())
+			line.Reset()
+			lineW = 0
+		}
 	}
+	for _, word := range strings.Fields(text) {
+		ww := d.width(word)
+		for {
+			gap := 0.0
+			if line.Len() > 0 {
+				gap = spaceW
+			}
+			if lineW+gap+ww <= w {
+				if gap > 0 {
+					line.WriteByte(' ')
+				}
+				line.WriteString(word)
+				lineW += gap + ww
+				break
+			}
+			if head, tail, ok := d.hyphenBreak(word, w-lineW-gap); ok {
+				if gap > 0 {
+					line.WriteByte(' ')
+				}
+				line.WriteString(head)
+				flush()
+				word, ww = tail, d.width(tail)
+				continue
+			}
+			if line.Len() > 0 {
+				flush()
+				continue
+			}
+			head, tail := d.letterBreak(word, w)
+			lines = append(lines, head)
+			word, ww = tail, d.width(tail)
+		}
+	}
+	flush()
 	return lines
 }
 
-// widestWord is the width of the widest space-separated word at the current
-// font.
+// hyphenBreak splits word after its last hyphen that leaves a head no wider
+// than room.
+func (d *document) hyphenBreak(word string, room float64) (head, tail string, ok bool) {
+	for i := len(word) - 2; i > 0; i-- {
+		if word[i] == '-' && d.width(word[:i+1]) <= room {
+			return word[:i+1], word[i+1:], true
+		}
+	}
+	return "", "", false
+}
+
+// letterBreak splits a word wider than w into the longest head that fits
+// (at least one letter) and the rest.
+func (d *document) letterBreak(word string, w float64) (head, tail string) {
+	runes := []rune(word)
+	n, used := 1, d.width(string(runes[0]))
+	for ; n < len(runes); n++ {
+		cw := d.width(string(runes[n]))
+		if used+cw > w {
+			break
+		}
+		used += cw
+	}
+	return string(runes[:n]), string(runes[n:])
+}
+
+// widestWord is the width of the widest space-separated word at the
+// current font.
 func (d *document) widestWord(text string) float64 {
 	var widest float64
 	for _, word := range strings.Fields(text) {
-		widest = max(widest, d.pdf.GetStringWidth(word))
+		widest = max(widest, d.width(word))
 	}
 	return widest
 }
@@ -280,25 +333,26 @@ func (d *document) truncate(lines []string, w float64, n int) []string {
 	if len(lines) <= n {
 		return lines
 	}
-	const ellipsis = "\x85" // "…" in cp1252
-	last := strings.Join(lines[n-1:], " ")
-	for last != "" && d.pdf.GetStringWidth(last+ellipsis) > w {
-		last = strings.TrimRight(last[:len(last)-1], " ")
+	const ellipsis = "…"
+	last := []rune(strings.Join(lines[n-1:], " "))
+	for len(last) > 0 && d.width(string(last)+ellipsis) > w {
+		last = []rune(strings.TrimRight(string(last[:len(last)-1]), " "))
 	}
-	return append(lines[:n-1:n-1], last+ellipsis)
+	return append(lines[:n-1:n-1], string(last)+ellipsis)
 }
 
-// formatDateTime formats t as a German reader expects it on a form,
-// "Sa., 21.11.2026, 09:14 Uhr", in Europe/Berlin whatever t's location.
-func formatDateTime(t time.Time) (string, error) {
-	berlin, err := time.LoadLocation("Europe/Berlin")
-	if err != nil {
-		// On a system without a zoneinfo database (a bare Windows desktop)
-		// the main package must import time/tzdata; a library must not.
-		return "", fmt.Errorf("printing: load time zone: %w", err)
-	}
-	t = t.In(berlin)
-	// The abbreviations German forms and letters use, indexed by Weekday.
-	weekdays := [7]string{"So.", "Mo.", "Di.", "Mi.", "Do.", "Fr.", "Sa."}
-	return weekdays[t.Weekday()] + t.Format(", 02.01.2006, 15:04 Uhr"), nil
+// fill draws a filled rectangle.
+func (d *document) fill(b box, c color) {
+	d.pdf.SetFillColor(c.rgb())
+	d.pdf.Rect(b.x, b.y, b.w, b.h, "F")
 }
+
+// rule draws a horizontal line.
+func (d *document) rule(x0, x1, y, width float64, c color) {
+	d.pdf.SetDrawColor(c.rgb())
+	d.pdf.SetLineWidth(width)
+	d.pdf.Line(x0, y, x1, y)
+}
+
+// pageSize is a gofpdf page size in portrait.
+func pageSize(w, h float64) gofpdf.SizeType { return gofpdf.SizeType{Wd: w, Ht: h} }
