@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -117,7 +119,7 @@ func (t *tx) newCode(ctx context.Context) (string, error) {
 			buf[i] = codeAlphabet[int(b)%len(codeAlphabet)] // 256 is a multiple of 32: no bias
 		}
 		var n int
-		if err := t.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM appointments WHERE code = ? AND status <> ?`,
+		if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM appointments WHERE code = ? AND status <> ?`,
 			string(buf), engine.ApptCancelled).Scan(&n); err != nil {
 			return "", err
 		}
@@ -149,7 +151,7 @@ func (s *Store) Move(ctx context.Context, author, id string, start time.Time) (e
 	now := s.clock.Now()
 	var a engine.Appointment
 	err := s.write(ctx, author, func(ctx context.Context, t *tx) error {
-		cur, err := appointment(ctx, t.sql, id)
+		cur, err := appointment(ctx, t, id)
 		if err != nil {
 			return err
 		}
@@ -213,12 +215,15 @@ func (s *Store) CallNext(ctx context.Context, author, counterID string) (engine.
 	now := s.clock.Now()
 	var a engine.Appointment
 	err := s.write(ctx, author, func(ctx context.Context, t *tx) error {
-		waiting, err := docs[engine.Appointment](ctx, t.sql, `SELECT doc FROM appointments
-			WHERE building = ? AND day = ? AND status = ? ORDER BY start, doc ->> '$.checked_in_at', id`,
-			k.Building, engine.Day(now), engine.ApptCheckedIn)
+		waiting, err := docs[engine.Appointment](ctx, t, `SELECT doc FROM appointments
+			WHERE building = ? AND day = ? AND status = ?`, k.Building, engine.Day(now), engine.ApptCheckedIn)
 		if err != nil {
 			return err
 		}
+		// In Go, not SQL: the JSON text of a time does not sort as the time.
+		slices.SortFunc(waiting, func(a, b engine.Appointment) int {
+			return cmp.Or(a.Start.Compare(b.Start), a.CheckedInAt.Compare(b.CheckedInAt), strings.Compare(a.ID, b.ID))
+		})
 		for _, w := range waiting {
 			if !k.Serves(w.Services) {
 				continue
@@ -268,14 +273,14 @@ func (s *Store) CheckIn(ctx context.Context, author string, r CheckInRequest) (e
 		var candidates []engine.Appointment
 		var err error
 		if code != "" {
-			candidates, err = docs[engine.Appointment](ctx, t.sql, `SELECT doc FROM appointments
+			candidates, err = docs[engine.Appointment](ctx, t, `SELECT doc FROM appointments
 				WHERE code = ? AND building = ? AND day = ? AND status IN (?, ?)`, code, b.ID, today, engine.ApptBooked, engine.ApptCheckedIn)
 		} else {
 			bd := strings.TrimSpace(r.BirthDate)
 			if _, perr := time.Parse(time.DateOnly, bd); perr != nil {
 				return engine.InvalidRule("birth_date", engine.RuleFormat, "want YYYY-MM-DD, got %q", bd)
 			}
-			candidates, err = docs[engine.Appointment](ctx, t.sql, `SELECT doc FROM appointments
+			candidates, err = docs[engine.Appointment](ctx, t, `SELECT doc FROM appointments
 				WHERE building = ? AND day = ? AND birth_date = ? AND status IN (?, ?) ORDER BY start`,
 				b.ID, today, bd, engine.ApptBooked, engine.ApptCheckedIn)
 			if err == nil && len(candidates) > 1 && strings.TrimSpace(r.Name) != "" {
@@ -332,7 +337,7 @@ func matchName(as []engine.Appointment, name string) []engine.Appointment {
 // nextTicket numbers the day's check-ins of a building: A-001, A-002, …
 func (t *tx) nextTicket(ctx context.Context, b engine.Building, day string) (string, error) {
 	var n int
-	if err := t.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM appointments
+	if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM appointments
 		WHERE building = ? AND day = ? AND doc ->> '$.ticket' <> ''`, b.ID, day).Scan(&n); err != nil {
 		return "", err
 	}
@@ -348,7 +353,7 @@ func (s *Store) changeAppointment(ctx context.Context, author, id string,
 	now := s.clock.Now()
 	var a engine.Appointment
 	err := s.write(ctx, author, func(ctx context.Context, t *tx) error {
-		cur, err := appointment(ctx, t.sql, id)
+		cur, err := appointment(ctx, t, id)
 		if err != nil {
 			return err
 		}

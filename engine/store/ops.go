@@ -21,6 +21,12 @@ type tx struct {
 	appointments  map[string]engine.Appointment
 	removed       []string
 	configChanged bool
+	seq           uint64 // the last seq this site wrote, including this transaction's ops
+}
+
+// execer is what a write transaction offers for statements without rows.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
 // write runs fn in one immediate transaction. Every public method that
@@ -43,6 +49,9 @@ func (s *Store) write(ctx context.Context, author string, fn func(ctx context.Co
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	if t.seq > s.seq {
+		s.seq = t.seq
+	}
 	for _, a := range t.appointments {
 		s.occ.Put(a)
 	}
@@ -60,15 +69,14 @@ func (s *Store) write(ctx context.Context, author string, fn func(ctx context.Co
 // append stamps a local op (origin, next seq, HLC, author), stores it and
 // re-folds its entity.
 func (t *tx) append(ctx context.Context, op engine.Op) (engine.Op, error) {
-	var last uint64
-	if err := t.sql.QueryRowContext(ctx,
-		`SELECT COALESCE(MAX(seq), 0) FROM ops WHERE origin = ?`, t.s.site).Scan(&last); err != nil {
+	if t.seq == 0 {
+		t.seq = t.s.seq
+	}
+	op.Origin, op.Seq, op.HLC, op.Author = t.s.site, t.seq+1, t.s.hlc.Now(), t.author
+	if _, err := insertOp(ctx, t, op); err != nil {
 		return op, err
 	}
-	op.Origin, op.Seq, op.HLC, op.Author = t.s.site, last+1, t.s.hlc.Now(), t.author
-	if _, err := insertOp(ctx, t.sql, op); err != nil {
-		return op, err
-	}
+	t.seq = op.Seq
 	return op, t.refold(ctx, engine.EntityType(op.Kind), op.Entity)
 }
 
@@ -86,7 +94,7 @@ func (s *Store) Apply(ctx context.Context, ops []engine.Op) (int, error) {
 			if op.Origin == "" || op.Seq == 0 {
 				return engine.Invalid("op", "op without origin or seq")
 			}
-			inserted, err := insertOp(ctx, t.sql, op)
+			inserted, err := insertOp(ctx, t, op)
 			if err != nil {
 				return err
 			}
@@ -95,6 +103,9 @@ func (s *Store) Apply(ctx context.Context, ops []engine.Op) (int, error) {
 			}
 			applied++
 			s.hlc.Observe(op.HLC)
+			if op.Origin == s.site && op.Seq > max(t.seq, s.seq) {
+				t.seq = op.Seq // our own ops, back from a peer or a backup
+			}
 			k := key{engine.EntityType(op.Kind), op.Entity}
 			if !touched[k] {
 				touched[k] = true
@@ -111,7 +122,7 @@ func (s *Store) Apply(ctx context.Context, ops []engine.Op) (int, error) {
 	return applied, err
 }
 
-func insertOp(ctx context.Context, q *sql.Tx, op engine.Op) (bool, error) {
+func insertOp(ctx context.Context, q execer, op engine.Op) (bool, error) {
 	res, err := q.ExecContext(ctx, `INSERT INTO ops (origin, seq, hlc, author, kind, entity_type, entity, data, personal)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (origin, seq) DO NOTHING`,
 		op.Origin, op.Seq, int64(op.HLC), op.Author, op.Kind, engine.EntityType(op.Kind), op.Entity,
@@ -131,7 +142,7 @@ func nullable(b json.RawMessage) any {
 }
 
 // entityOps loads every op of one entity.
-func entityOps(ctx context.Context, q *sql.Tx, typ, id string) ([]engine.Op, error) {
+func entityOps(ctx context.Context, q querier, typ, id string) ([]engine.Op, error) {
 	rows, err := q.QueryContext(ctx, `SELECT origin, seq, hlc, author, kind, entity, data, personal
 		FROM ops WHERE entity_type = ? AND entity = ?`, typ, id)
 	if err != nil {
@@ -144,7 +155,7 @@ func entityOps(ctx context.Context, q *sql.Tx, typ, id string) ([]engine.Op, err
 // is always the fold of the full op set, an op that arrives late or twice
 // yields the same row as one that arrived in order.
 func (t *tx) refold(ctx context.Context, typ, id string) error {
-	q := t.sql
+	q := t
 	ops, err := entityOps(ctx, q, typ, id)
 	if err != nil {
 		return err

@@ -38,6 +38,8 @@ type Store struct {
 	hlc   *engine.HLCClock
 
 	writeMu sync.Mutex                     // one writer at a time, see write
+	seq     uint64                         // the last seq this site wrote; under writeMu
+	stmts   sync.Map                       // query → *sql.Stmt, see prepared
 	occ     *engine.OccupancyIndex         // active appointments, in memory
 	cat     atomic.Pointer[engine.Catalog] // configuration snapshot
 }
@@ -89,6 +91,10 @@ func Open(ctx context.Context, path, site string, clock engine.Clock) (*Store, e
 		db.Close()
 		return nil, err
 	}
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM ops WHERE origin = ?`, site).Scan(&s.seq); err != nil {
+		db.Close()
+		return nil, err
+	}
 	s.hlc = engine.NewHLCClock(clock, engine.HLC(last))
 	if err := s.loadCatalog(ctx); err != nil {
 		db.Close()
@@ -103,6 +109,7 @@ func Open(ctx context.Context, path, site string, clock engine.Clock) (*Store, e
 
 // Close checkpoints the WAL and closes the database.
 func (s *Store) Close() error {
+	s.closeStatements()
 	_, cerr := s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	return errors.Join(cerr, s.db.Close())
 }

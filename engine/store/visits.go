@@ -23,10 +23,10 @@ func (s *Store) RegisterVisit(ctx context.Context, author string, n engine.NewVi
 	}
 	var v engine.Visit
 	err = s.write(ctx, author, func(ctx context.Context, t *tx) error {
-		if _, err := building(ctx, t.sql, n.Building); err != nil {
+		if _, err := building(ctx, t, n.Building); err != nil {
 			return invalidRef(err, "building", n.Building)
 		}
-		if _, err := staffMember(ctx, t.sql, "host", n.Host); err != nil {
+		if _, err := staffMember(ctx, t, "host", n.Host); err != nil {
 			return invalidRef(err, "host", n.Host)
 		}
 		if n.AppointmentID != "" {
@@ -37,7 +37,7 @@ func (s *Store) RegisterVisit(ctx context.Context, author string, n engine.NewVi
 		if _, err := t.append(ctx, engine.RegisterOp(id.String(), n, s.clock.Now())); err != nil {
 			return err
 		}
-		v, err = visit(ctx, t.sql, id.String())
+		v, err = visit(ctx, t, id.String())
 		return err
 	})
 	return v, err
@@ -50,7 +50,7 @@ func (s *Store) PickUpVisit(ctx context.Context, author, id, by string) (engine.
 	return s.changeVisit(ctx, author, id, func(ctx context.Context, t *tx, v engine.Visit) (engine.Op, error) {
 		if by == "" {
 			by = v.Host
-		} else if _, err := staffMember(ctx, t.sql, "by", by); err != nil {
+		} else if _, err := staffMember(ctx, t, "by", by); err != nil {
 			return engine.Op{}, invalidRef(err, "by", by)
 		}
 		return engine.PickUp(v, by, s.clock.Now())
@@ -68,7 +68,7 @@ func (s *Store) changeVisit(ctx context.Context, author, id string,
 	decide func(context.Context, *tx, engine.Visit) (engine.Op, error)) (engine.Visit, error) {
 	var v engine.Visit
 	err := s.write(ctx, author, func(ctx context.Context, t *tx) error {
-		cur, err := visit(ctx, t.sql, id)
+		cur, err := visit(ctx, t, id)
 		if err != nil {
 			return err
 		}
@@ -79,7 +79,7 @@ func (s *Store) changeVisit(ctx context.Context, author, id string,
 		if _, err := t.append(ctx, op); err != nil {
 			return err
 		}
-		v, err = visit(ctx, t.sql, id)
+		v, err = visit(ctx, t, id)
 		return err
 	})
 	return v, err
