@@ -29,43 +29,6 @@ type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// write runs fn in one immediate transaction. Every public method that
-// changes state goes through here. Writers are serialised in-process too,
-// so the in-memory indexes (occupancy, catalog) that a booking decides on
-// always equal what is committed: they are updated after the commit and
-// before the next writer starts.
-func (s *Store) write(ctx context.Context, author string, fn func(ctx context.Context, t *tx) error) error {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	sqlTx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer sqlTx.Rollback()
-	t := &tx{s: s, sql: sqlTx, author: author}
-	if err := fn(ctx, t); err != nil {
-		return err
-	}
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	if t.seq > s.seq {
-		s.seq = t.seq
-	}
-	for _, a := range t.appointments {
-		s.occ.Put(a)
-	}
-	for _, id := range t.removed {
-		s.occ.Remove(id)
-	}
-	if t.configChanged {
-		if err := s.loadCatalog(context.WithoutCancel(ctx)); err != nil {
-			return fmt.Errorf("reload configuration: %w", err)
-		}
-	}
-	return nil
-}
-
 // append stamps a local op (origin, next seq, HLC, author), stores it and
 // re-folds its entity.
 func (t *tx) append(ctx context.Context, op engine.Op) (engine.Op, error) {

@@ -37,11 +37,13 @@ type Store struct {
 	clock engine.Clock
 	hlc   *engine.HLCClock
 
-	writeMu sync.Mutex                     // one writer at a time, see write
-	seq     uint64                         // the last seq this site wrote; under writeMu
-	stmts   sync.Map                       // query → *sql.Stmt, see prepared
-	occ     *engine.OccupancyIndex         // active appointments, in memory
-	cat     atomic.Pointer[engine.Catalog] // configuration snapshot
+	writeMu   sync.Mutex // one transaction at a time, see write
+	pendingMu sync.Mutex
+	pending   []*job                         // writes waiting for the next transaction
+	seq       uint64                         // the last seq this site wrote; under writeMu
+	stmts     sync.Map                       // query → *sql.Stmt, see prepared
+	occ       *engine.OccupancyIndex         // active appointments, in memory
+	cat       atomic.Pointer[engine.Catalog] // configuration snapshot
 }
 
 // Open opens (creating if needed) the database at path for the given site.

@@ -1,0 +1,157 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"pforte/engine"
+)
+
+// job is one caller's write, waiting to run in the next transaction.
+type job struct {
+	ctx    context.Context
+	author string
+	fn     func(ctx context.Context, t *tx) error
+	err    error
+	done   chan struct{}
+}
+
+// maxBatch bounds how many writes share one transaction.
+const maxBatch = 64
+
+// write runs fn as one all-or-nothing unit and returns once it is durable.
+// Every public method that changes state goes through here.
+//
+// Group commit: writes that arrive while another transaction is being
+// written wait, and the next writer to take the lock runs all of them in
+// one SQLite transaction, each inside its own savepoint, and syncs once. A
+// write that fails rolls back to its savepoint and leaves the others alone.
+// Writes run one after the other, and the in-memory indexes (occupancy,
+// configuration) learn each write before the next one runs, so a booking
+// always decides on everything written before it: of two clerks booking the
+// last place, exactly one wins. Nobody is told "done" before the commit.
+func (s *Store) write(ctx context.Context, author string, fn func(ctx context.Context, t *tx) error) error {
+	j := &job{ctx: ctx, author: author, fn: fn, done: make(chan struct{})}
+	s.pendingMu.Lock()
+	s.pending = append(s.pending, j)
+	s.pendingMu.Unlock()
+
+	s.writeMu.Lock()
+	select {
+	case <-j.done: // an earlier writer ran it
+	default:
+		s.pendingMu.Lock()
+		n := min(len(s.pending), maxBatch)
+		batch := s.pending[:n:n]
+		s.pending = append([]*job(nil), s.pending[n:]...)
+		s.pendingMu.Unlock()
+		s.runBatch(batch)
+	}
+	s.writeMu.Unlock()
+	<-j.done
+	return j.err
+}
+
+// runBatch runs jobs in one transaction. The caller holds writeMu.
+func (s *Store) runBatch(batch []*job) {
+	finish := func(jobs []*job, err error) {
+		for _, j := range jobs {
+			if err != nil && j.err == nil {
+				j.err = err
+			}
+			close(j.done)
+		}
+	}
+	// The transaction must not die with one caller's context: an
+	// interrupted statement would roll back everybody's writes.
+	sqlTx, err := s.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		finish(batch, fmt.Errorf("begin: %w", err))
+		return
+	}
+	defer sqlTx.Rollback()
+
+	var ran []*job                   // jobs that wrote and wait for the commit
+	var applied []engine.Appointment // what the occupancy learnt before the commit
+	seq, configChanged := s.seq, false
+	for i, j := range batch {
+		if configChanged {
+			// The configuration snapshot is read back after the commit:
+			// later writes must wait for it. Put them back in line.
+			s.pendingMu.Lock()
+			s.pending = append(append([]*job(nil), batch[i:]...), s.pending...)
+			s.pendingMu.Unlock()
+			break
+		}
+		if err := j.ctx.Err(); err != nil {
+			j.err = err
+			close(j.done)
+			continue
+		}
+		sp := fmt.Sprintf("w%d", i)
+		if _, err := sqlTx.Exec("SAVEPOINT " + sp); err != nil {
+			j.err = err
+			close(j.done)
+			continue
+		}
+		t := &tx{s: s, sql: sqlTx, author: j.author, seq: seq}
+		if err := j.fn(context.WithoutCancel(j.ctx), t); err != nil {
+			if _, rerr := sqlTx.Exec("ROLLBACK TO " + sp); rerr != nil {
+				finish(append(ran, batch[i:]...), fmt.Errorf("rollback to savepoint: %w", rerr))
+				s.undo(applied)
+				return
+			}
+			sqlTx.Exec("RELEASE " + sp)
+			j.err = err
+			close(j.done)
+			continue
+		}
+		if _, err := sqlTx.Exec("RELEASE " + sp); err != nil {
+			finish(append(ran, batch[i:]...), fmt.Errorf("release savepoint: %w", err))
+			s.undo(applied)
+			return
+		}
+		seq = max(seq, t.seq)
+		for _, a := range t.appointments {
+			s.occ.Put(a)
+			applied = append(applied, a)
+		}
+		for _, id := range t.removed {
+			s.occ.Remove(id)
+			applied = append(applied, engine.Appointment{ID: id})
+		}
+		configChanged = configChanged || t.configChanged
+		ran = append(ran, j)
+	}
+	if err := sqlTx.Commit(); err != nil {
+		s.undo(applied)
+		finish(ran, fmt.Errorf("commit: %w", err))
+		return
+	}
+	s.seq = seq
+	var err2 error
+	if configChanged {
+		if err := s.loadCatalog(context.Background()); err != nil {
+			err2 = fmt.Errorf("reload configuration: %w", err)
+		}
+	}
+	finish(ran, err2)
+}
+
+// undo puts the occupancy of appointments changed by a transaction that did
+// not commit back to what the database holds.
+func (s *Store) undo(changed []engine.Appointment) {
+	ctx := context.Background()
+	for _, c := range changed {
+		a, err := appointment(ctx, s.db, c.ID)
+		switch {
+		case err == nil:
+			s.occ.Put(a)
+		case engine.AsError(err).Code == engine.CodeNotFound:
+			s.occ.Remove(c.ID)
+		default:
+			// The disk is failing; the next start rebuilds the index.
+			s.occ.Remove(c.ID)
+		}
+	}
+}
