@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -66,7 +67,9 @@ type Busy struct {
 	SameDay bool
 }
 
-// Occupancy answers which appointments hold a building's day.
+// Occupancy answers which appointments hold a building's day. An
+// Occupancy that also is a LaneOccupancy (OccupancyIndex) spares the slot
+// finder building each day's lanes.
 type Occupancy interface {
 	// Day returns the active appointments of a building on a local day
 	// (YYYY-MM-DD), preferably sorted by start. The caller must not modify
@@ -124,10 +127,16 @@ func FindSlots(cat *Catalog, occ Occupancy, q Query, limit int) ([]Slot, error) 
 		return nil, e
 	}
 	var out []Slot
+	if len(p.counters) == 0 {
+		return out, nil
+	}
 	for i := 0; i < q.Days; i++ {
+		if time.Date(first.Year(), first.Month(), first.Day()+i, 0, 0, 0, 0, Berlin).UnixMilli() >= p.horizonMs {
+			break // this day and every later one are beyond the booking horizon
+		}
 		// Noon: AddDate keeps the calendar day across summer-time changes.
 		day := time.Date(first.Year(), first.Month(), first.Day()+i, 12, 0, 0, 0, Berlin)
-		out = p.day(occ, day, out, limit, time.Time{})
+		out = p.day(occ, day, p.b.Plan(day), out, limit, noStart)
 		if limit > 0 && len(out) >= limit {
 			return out[:limit], nil
 		}
@@ -136,18 +145,93 @@ func FindSlots(cat *Catalog, occ Occupancy, q Query, limit int) ([]Slot, error) 
 }
 
 // Allocate decides where an appointment starting exactly at start goes, by
-// the same rules as FindSlots. A start that is not free, or not bookable
-// on this channel now, is CodeSlotTaken; bad input is CodeInvalidField.
+// the same rules as FindSlots. A start that can never be a slot of this
+// appointment is CodeInvalidField on "start" (rule RuleFormat, the detail
+// says why): in the past, on a closed day, outside the opening hours, off
+// the grid of its opening, running past the opening's end, or the second
+// pass through a local time on the night the clocks go back. A start that
+// is one of the day's starts but is not free, or not bookable on this
+// channel now (lead time, horizon, day tickets, held-back counters,
+// staffing), is CodeSlotTaken.
 func Allocate(cat *Catalog, occ Occupancy, q Query, start time.Time) (Slot, error) {
 	p, err := prepare(cat, q)
 	if err != nil {
 		return Slot{}, err
 	}
-	found := p.day(occ, start.In(Berlin), nil, 1, start)
+	local := start.In(Berlin)
+	dp := p.b.Plan(local)
+	if err := p.checkStart(local, dp); err != nil {
+		return Slot{}, err
+	}
+	// checkStart passed: start is on the grid, a whole minute.
+	found := p.day(occ, local, dp, nil, 1, start.UnixMilli())
 	if len(found) == 0 {
-		return Slot{}, &Error{Code: CodeSlotTaken, Field: "start", Detail: "no free place at " + start.In(Berlin).Format(time.RFC3339)}
+		return Slot{}, &Error{Code: CodeSlotTaken, Field: "start", Detail: "no free place at " + local.Format(time.RFC3339)}
 	}
 	return found[0], nil
+}
+
+// checkStart refuses a start that no occupancy, clock or channel could make
+// a slot of p: it must not be in the past and must be a start FindSlots
+// steps through on its day: on the grid of an opening, the appointment
+// inside that opening, and not the second pass through a local time on
+// the night the clocks go back.
+func (p *plan) checkStart(start time.Time, dp DayPlan) error {
+	bad := func(format string, args ...any) error {
+		return InvalidRule("start", RuleFormat, "%s: "+format, append([]any{start.Format("2006-01-02 15:04:05 MST")}, args...)...)
+	}
+	if start.Before(p.q.Now) {
+		return bad("in the past (now is %s)", p.q.Now.In(Berlin).Format("2006-01-02 15:04"))
+	}
+	if !dp.Open() {
+		if dp.Reason != "" {
+			return bad("%s is closed (%s)", p.b.ID, dp.Reason)
+		}
+		return bad("%s is closed that day", p.b.ID)
+	}
+	span := func(o Opening) string {
+		return o.Start.In(Berlin).Format("15:04") + "–" + o.End.In(Berlin).Format("15:04")
+	}
+	for _, o := range dp.Openings {
+		if start.Before(o.Start) || !start.Before(o.End) {
+			continue
+		}
+		switch {
+		case start.Sub(o.Start)%p.grid != 0:
+			return bad("not on the %d-minute grid of the opening %s", p.grid/time.Minute, span(o))
+		case start.Add(p.length).After(o.End):
+			return bad("%d minutes from there run past the end of the opening %s", p.length/time.Minute, span(o))
+		case repeatedWall(o, start, p.grid):
+			return bad("the clocks go back that night: this local time is offered once, before the change")
+		}
+		return nil
+	}
+	hours := make([]string, len(dp.Openings))
+	for i, o := range dp.Openings {
+		hours[i] = span(o)
+	}
+	return bad("outside the opening hours (%s)", strings.Join(hours, ", "))
+}
+
+// repeatedWall reports whether FindSlots skips start in opening o because
+// an earlier start of o already had its local time or a later one (the
+// night the clocks go back).
+func repeatedWall(o Opening, start time.Time, grid time.Duration) bool {
+	_, before := o.Start.Zone()
+	if _, at := start.Zone(); at == before {
+		return false // no change of offset in between: local time only moves forward
+	}
+	last := -1
+	for t := o.Start; t.Before(start); t = t.Add(grid) {
+		last = max(last, wallMinute(t))
+	}
+	return wallMinute(start) <= last
+}
+
+// wallMinute is the local wall-clock minute of the day of t.
+func wallMinute(t time.Time) int {
+	local := t.In(Berlin)
+	return local.Hour()*60 + local.Minute()
 }
 
 // plan is a query checked against the catalog, ready to scan days.
@@ -159,9 +243,21 @@ type plan struct {
 	grid     time.Duration
 	counters []Counter // can serve every service, fewest skills first
 	rooms    []Room    // ordered: the department's own first, then shared; nil if no room needed
-	lead     time.Time // earliest start
-	horizon  time.Time // first start no longer bookable
+	heldBack bool      // some of counters are held back
+	today    string    // the local day of q.Now
+
+	// The day loop works in Unix milliseconds.
+	lengthMs, gridMs int64
+	leadMs           int64 // earliest start: q.Now plus the lead time
+	horizonMs        int64 // first start no longer bookable
+
+	// Scratch reused from day to day.
+	lanes     []lane // of the counters staffed that day, in the order of counters
+	roomLanes []lane // of rooms, in that order
 }
+
+// noStart: day looks at every start, not at one only.
+const noStart = math.MinInt64
 
 func prepare(cat *Catalog, q Query) (*plan, error) {
 	b, ok := cat.Buildings[q.Building]
@@ -202,10 +298,12 @@ func prepare(cat *Catalog, q Query) (*plan, error) {
 	}
 	minutes = (minutes + grid - 1) / grid * grid
 	p.length, p.grid = time.Duration(minutes)*time.Minute, time.Duration(grid)*time.Minute
+	p.lengthMs, p.gridMs = p.length.Milliseconds(), p.grid.Milliseconds()
 
 	for _, k := range cat.Counters[b.ID] {
 		if k.Serves(q.Services) {
 			p.counters = append(p.counters, k)
+			p.heldBack = p.heldBack || k.HeldBack
 		}
 	}
 	// Keep the versatile counters free for the appointments only they can
@@ -226,13 +324,18 @@ func prepare(cat *Catalog, q Query) (*plan, error) {
 			p.counters = nil // no room, no appointment
 		}
 	}
-	p.lead = q.Now.Add(time.Duration(b.Booking.MinLeadMinutes) * time.Minute)
+	// Never before now, whatever the lead time: what FindSlots offers,
+	// Allocate must not refuse as past.
+	p.leadMs = max(ceilMilli(q.Now.Add(time.Duration(b.Booking.MinLeadMinutes)*time.Minute)), ceilMilli(q.Now))
 	months, ok := b.Booking.HorizonMonths[q.Channel]
 	if !ok {
 		months = defaultHorizonMonths[q.Channel]
 	}
 	now := q.Now.In(Berlin)
-	p.horizon = horizon(now, months)
+	p.horizonMs = ceilMilli(horizon(now, months))
+	p.today = now.Format(time.DateOnly)
+	p.lanes = make([]lane, 0, len(p.counters))
+	p.roomLanes = make([]lane, len(p.rooms))
 	return p, nil
 }
 
@@ -246,76 +349,84 @@ func (k Counter) Serves(services []string) bool {
 	return true
 }
 
-// day appends the free slots of one local day to out. If only is set, it
-// looks at that start alone.
-func (p *plan) day(occ Occupancy, day time.Time, out []Slot, limit int, only time.Time) []Slot {
-	if len(p.counters) == 0 {
-		return out
-	}
-	dp := p.b.Plan(day)
-	if len(dp.Openings) == 0 {
+// day appends the free slots of one local day to out; dp is its plan. If
+// only is not noStart, it looks at that start (Unix ms) alone.
+func (p *plan) day(occ Occupancy, day time.Time, dp DayPlan, out []Slot, limit int, only int64) []Slot {
+	if len(p.counters) == 0 || len(dp.Openings) == 0 {
 		return out
 	}
 	dayStr := dp.Day
-	today := Day(p.q.Now)
-	if dayStr < today {
+	if dayStr < p.today {
 		return out
 	}
-	sameDay := dayStr == today
-	busy := occ.Day(p.b.ID, dayStr)
-	if p.q.Ignore != "" {
-		busy = without(busy, p.q.Ignore)
+	sameDay := dayStr == p.today
+	var lanes *DayLanes
+	if lo, ok := occ.(LaneOccupancy); ok {
+		lanes = lo.Lanes(p.b.ID, dayStr)
+	} else if busy := occ.Day(p.b.ID, dayStr); len(busy) > 0 {
+		lanes = NewDayLanes(busy) // nil when empty: nothing held
 	}
-	byStart := func(a, b Busy) int { return a.Start.Compare(b.Start) }
-	if !slices.IsSortedFunc(busy, byStart) { // the lanes need it; OccupancyIndex keeps it so
-		busy = slices.SortedFunc(slices.Values(busy), byStart)
-	}
-	if sameDay && !p.sameDayAllowed(busy) {
+	if sameDay && !p.sameDayAllowed(lanes) {
 		return out
 	}
-	counters := p.counters
-	if slices.ContainsFunc(counters, func(k Counter) bool { return k.HeldBack }) {
-		released := sameDay && !p.q.Now.Before(p.releaseTime(dp))
-		counters = slices.DeleteFunc(slices.Clone(counters), func(k Counter) bool { return k.HeldBack && !released })
+	released := p.heldBack && sameDay && !p.q.Now.Before(p.releaseTime(dp))
+	wd := isoWeekday(day.In(Berlin).Weekday())
+	p.lanes = p.lanes[:0]
+	for i, k := range p.counters {
+		if (k.HeldBack && !released) || !staffed(k, dayStr, wd) {
+			continue
+		}
+		p.lanes = append(p.lanes, newLane(lanes.Counter(k.ID), i))
 	}
-	counters = slices.DeleteFunc(slices.Clone(counters), func(k Counter) bool { return !staffed(k, dayStr, day) })
-	if len(counters) == 0 {
+	if len(p.lanes) == 0 {
 		return out
 	}
-	lanes := makeLanes(busy, counters, func(b Busy, k Counter) bool { return b.Counter == k.ID })
-	var roomLanes []lane
-	if p.rooms != nil {
-		roomLanes = makeLanes(busy, p.rooms, func(b Busy, r Room) bool { return b.Room == r.ID })
+	for j, r := range p.rooms {
+		p.roomLanes[j] = newLane(lanes.Room(r.ID), j)
 	}
+	// On the night the clocks go back, real time passes 02:00–03:00 twice:
+	// offer each local start once (DESIGN.md: a change of summer time must
+	// not double a slot). Local time is only looked at on such a day.
+	_, first := dp.Openings[0].Start.Zone()
+	_, last := dp.Openings[len(dp.Openings)-1].End.Zone()
+	change := first != last
 	for _, o := range dp.Openings {
 		lastWall := -1
-		for t := o.Start; !t.Add(p.length).After(o.End); t = t.Add(p.grid) {
-			// On the night the clocks go back, real time passes 02:00–03:00
-			// twice: offer each local start once (DESIGN.md: a change of
-			// summer time must not double a slot).
-			local := t.In(Berlin)
-			wall := local.Hour()*60 + local.Minute()
-			if wall <= lastWall {
-				continue
-			}
-			lastWall = wall
-			if !only.IsZero() {
-				if t.Before(only) {
+		end := o.End.UnixMilli()
+		for t := o.Start.UnixMilli(); t+p.lengthMs <= end; t += p.gridMs {
+			if change {
+				wall := wallMinute(time.UnixMilli(t))
+				if wall <= lastWall {
 					continue
 				}
-				if t.After(only) {
-					return out
-				}
+				lastWall = wall
 			}
-			if t.Before(p.lead) || !t.Before(p.horizon) {
+			next := t // the earliest start worth looking at
+			switch {
+			case only != noStart && t < only:
 				continue
-			}
-			end := t.Add(p.length)
-			if s, ok := p.place(counters, lanes, roomLanes, t, end); ok {
-				out = append(out, s)
-				if limit > 0 && len(out) >= limit {
-					return out
+			case only != noStart && t > only:
+				return out
+			case t >= p.horizonMs:
+				return out // and so is every later start
+			case t < p.leadMs:
+				next = p.leadMs
+			default:
+				s, ok, free := p.place(t, t+p.lengthMs)
+				if ok {
+					out = append(out, s)
+					if limit > 0 && len(out) >= limit {
+						return out
+					}
+					continue
 				}
+				next = free
+			}
+			// Step over the starts that cannot be free, to the first on
+			// the grid at or after next; but not on the night the clocks
+			// go back, where the guard above must see every start.
+			if skip := next - t; skip > p.gridMs && !change && only == noStart {
+				t += (skip - 1) / p.gridMs * p.gridMs
 			}
 		}
 	}
@@ -323,70 +434,94 @@ func (p *plan) day(occ Occupancy, day time.Time, out []Slot, limit int, only tim
 }
 
 // place finds a counter (and room) free over [start, end). Starts must
-// come in increasing order: the lanes only move forward.
-func (p *plan) place(counters []Counter, lanes, roomLanes []lane, start, end time.Time) (Slot, bool) {
-	for i, k := range counters {
-		if !lanes[i].free(start, end) {
+// come in increasing order: the lanes only move forward. If there is
+// none, free is the earliest start at which there could be one.
+func (p *plan) place(start, end int64) (s Slot, ok bool, free int64) {
+	ignore := p.q.Ignore
+	free = math.MaxInt64
+	for i := range p.lanes {
+		l := &p.lanes[i]
+		if start < l.takenTill || (end > l.freeTill && !l.free(start, end, ignore)) {
+			free = min(free, l.takenTill)
 			continue
 		}
+		k := p.counters[l.k].ID
 		if p.rooms == nil {
-			return Slot{Start: start, End: end, Counter: k.ID}, true
+			return newSlot(start, end, k, ""), true, 0
 		}
-		for j, r := range p.rooms {
-			if roomLanes[j].free(start, end) {
-				return Slot{Start: start, End: end, Counter: k.ID, Room: r.ID}, true
+		for j := range p.roomLanes {
+			r := &p.roomLanes[j]
+			if start < r.takenTill || (end > r.freeTill && !r.free(start, end, ignore)) {
+				continue
 			}
+			return newSlot(start, end, k, p.rooms[j].ID), true, 0
 		}
-		return Slot{}, false // every room is taken: another counter will not help
+		// Every room is taken: another counter will not help, and no
+		// start is before a room is free again.
+		free = math.MaxInt64
+		for j := range p.roomLanes {
+			free = min(free, p.roomLanes[j].takenTill)
+		}
+		return Slot{}, false, free
 	}
-	return Slot{}, false
+	return Slot{}, false, free
+}
+
+func newSlot(start, end int64, counter, room string) Slot {
+	return Slot{Start: time.UnixMilli(start).In(Berlin), End: time.UnixMilli(end).In(Berlin), Counter: counter, Room: room}
 }
 
 // lane is what one counter or room holds on a day, sorted by start, with a
 // cursor that skips what ended before the start under test. A day's search
 // is thus linear in its starts plus its appointments.
+//
+// Starts come in increasing order and all have the same length, so a lane
+// also remembers its last answer: taken until the end of the span in the
+// way, or free for every start whose end does not pass the next span.
 type lane struct {
-	busy []Busy
-	i    int
+	spans     []Span
+	i         int
+	takenTill int64 // no start before this is free
+	freeTill  int64 // every start (from the last one asked) that ends by this is free
+	k         int   // the counter's index in plan.counters
 }
 
-func makeLanes[T any](busy []Busy, things []T, holds func(Busy, T) bool) []lane {
-	lanes := make([]lane, len(things))
-	for _, b := range busy { // busy is sorted by start, so each lane is too
-		for i, t := range things {
-			if holds(b, t) {
-				lanes[i].busy = append(lanes[i].busy, b)
-			}
-		}
-	}
-	return lanes
+func newLane(spans []Span, k int) lane {
+	return lane{spans: spans, takenTill: math.MinInt64, freeTill: math.MinInt64, k: k}
 }
 
-// free reports whether nothing in the lane overlaps [start, end). With the
-// lane sorted by start, the first entry still running at start is the only
-// one to look at: any later one starts even later.
-func (l *lane) free(start, end time.Time) bool {
-	for l.i < len(l.busy) && !l.busy[l.i].End.After(start) {
+// free reports whether nothing in the lane but the appointment ignore
+// overlaps [start, end). With the lane sorted by start, the entries still
+// running at start are the only ones to look at, up to the first that
+// starts at end or later.
+//
+// After a false answer, takenTill is past start. place asks takenTill and
+// freeTill itself first; free does not.
+func (l *lane) free(start, end int64, ignore string) bool {
+	for l.i < len(l.spans) && l.spans[l.i].End <= start {
 		l.i++
 	}
-	for j := l.i; j < len(l.busy) && l.busy[j].Start.Before(end); j++ {
-		if l.busy[j].End.After(start) {
+	j := l.i
+	for ; j < len(l.spans) && l.spans[j].Start < end; j++ {
+		if s := &l.spans[j]; s.End > start && (ignore == "" || s.ID != ignore) {
+			l.takenTill = s.End // it overlaps every later start before its end
 			return false
 		}
+	}
+	// Free: what starts before end does not overlap; a later start is
+	// free too until its end passes the start of the next span.
+	for j < len(l.spans) && ignore != "" && l.spans[j].ID == ignore {
+		j++
+	}
+	l.freeTill = math.MaxInt64
+	if j < len(l.spans) {
+		l.freeTill = l.spans[j].Start
 	}
 	return true
 }
 
-func without(busy []Busy, id string) []Busy {
-	i := slices.IndexFunc(busy, func(b Busy) bool { return b.ID == id })
-	if i < 0 {
-		return busy
-	}
-	return slices.Delete(slices.Clone(busy), i, i+1)
-}
-
 // sameDayAllowed: the day ticket rules for booking today.
-func (p *plan) sameDayAllowed(busy []Busy) bool {
+func (p *plan) sameDayAllowed(lanes *DayLanes) bool {
 	rules := p.b.Booking
 	if rules.DayTickets <= 0 {
 		return true
@@ -395,13 +530,14 @@ func (p *plan) sameDayAllowed(busy []Busy) bool {
 	if !ok {
 		opens = defaultDayTicketOpens[p.q.Channel]
 	}
-	if m, err := ParseClock("opens", opens); err == nil && p.q.Now.Before(At(Day(p.q.Now), m)) {
+	if m, err := ParseClock("opens", opens); err == nil && p.q.Now.Before(At(p.today, m)) {
 		return false
 	}
-	used := 0
-	for _, b := range busy {
-		if b.SameDay {
-			used++
+	used := lanes.SameDay()
+	if p.q.Ignore != "" { // a move frees its own ticket
+		busy := lanes.Busy()
+		if i := slices.IndexFunc(busy, func(b Busy) bool { return b.ID == p.q.Ignore }); i >= 0 && busy[i].SameDay {
+			used--
 		}
 	}
 	return used < rules.DayTickets
@@ -415,9 +551,10 @@ func (p *plan) releaseTime(dp DayPlan) time.Time {
 	return dp.Openings[0].Start.Add(-15 * time.Minute)
 }
 
-// staffed reports whether counter k is staffed on the local day.
-func staffed(k Counter, day string, t time.Time) bool {
-	if len(k.Weekdays) > 0 && !slices.Contains(k.Weekdays, isoWeekday(t.In(Berlin).Weekday())) {
+// staffed reports whether counter k is staffed on the local day, whose
+// ISO weekday is wd.
+func staffed(k Counter, day string, wd int) bool {
+	if len(k.Weekdays) > 0 && !slices.Contains(k.Weekdays, wd) {
 		return false
 	}
 	for _, a := range k.Absences {

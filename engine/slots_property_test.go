@@ -309,6 +309,17 @@ func (p *propRun) oracle(q Query) []time.Time {
 	return out
 }
 
+// gridStart: start is not in the past and is a start of its day for q's
+// length: on the grid of an opening, ending inside it.
+func (p *propRun) gridStart(q Query, start time.Time) bool {
+	day, n := Day(start), p.w.need(q.Services)
+	return !start.Before(q.Now) && slices.ContainsFunc(p.w.open(day), func(s span) bool {
+		from := At(day, s.open)
+		return !start.Before(from) && start.Sub(from)%(time.Duration(p.w.b.SlotMinutes)*time.Minute) == 0 &&
+			!start.Add(time.Duration(n.minutes)*time.Minute).After(At(day, s.close))
+	})
+}
+
 // placeable: some counter that serves everything is staffed and free, and
 // (if needed) some fitting room is free.
 func (p *propRun) placeable(q Query, n need, held []Appointment, day string, released bool, start, end time.Time) bool {
@@ -486,11 +497,17 @@ func (p *propRun) run(steps int) {
 			m := 6*60 + p.r.IntN(14*60)
 			start := At(Day(from.AddDate(0, 0, p.r.IntN(q.Days)).Add(12*time.Hour)), m-m%5*p.r.IntN(2))
 			got, err := Allocate(p.w.cat, p.occ, q, start)
+			// Not offered: taken if it is a start of the day at all, bad
+			// input if it never can be one.
+			code := CodeSlotTaken
+			if !p.gridStart(q, start) {
+				code = CodeInvalidField
+			}
 			switch want, ok := offered[start]; {
 			case ok && (err != nil || got != want):
 				p.failf("Allocate(offered %v) = %+v, %v; want %+v", start, got, err, want)
-			case !ok && (err == nil || AsError(err).Code != CodeSlotTaken):
-				p.failf("Allocate(%v) = %+v, %v; FindSlots did not offer it, want %s", start.In(Berlin), got, err, CodeSlotTaken)
+			case !ok && (err == nil || AsError(err).Code != code || AsError(err).Field != "start"):
+				p.failf("Allocate(%v) = %+v, %v; FindSlots did not offer it, want %s on start", start.In(Berlin), got, err, code)
 			case ok:
 				p.book(q, got)
 			}

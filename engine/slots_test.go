@@ -564,14 +564,16 @@ func TestMinLeadTimeAndPastDays(t *testing.T) {
 	b := soestTownHall()
 	b.Booking.MinLeadMinutes = 60
 	cat := catalogOf(b, []Counter{generalist("k1", "rathaus-1")}, nil)
-	tests := []struct{ now, from, want string }{
-		{"2026-11-23 06:00", "", "2026-11-23 08:30"},
-		{"2026-11-23 09:02", "", "2026-11-23 10:05"},
-		{"2026-11-23 09:05", "", "2026-11-23 10:05"},
-		{"2026-11-23 11:40", "", "2026-11-23 13:00"},           // 12:40 is in the lunch break
-		{"2026-11-23 15:10", "", "2026-11-24 08:30"},           // 16:10 is after closing
-		{"2026-11-27 11:20", "", "2026-11-30 08:30"},           // Friday: 12:20 + 15 min runs past 12:30
-		{"2026-11-25 06:00", "2026-11-23", "2026-11-25 08:30"}, // days before today are never offered
+	// in30 is what Allocate answers for now + 30 minutes (on the grid):
+	// inside the opening hours it is a start, but within the lead time.
+	tests := []struct{ now, from, want, in30 string }{
+		{"2026-11-23 06:00", "", "2026-11-23 08:30", CodeInvalidField}, // 06:30: not open yet
+		{"2026-11-23 09:02", "", "2026-11-23 10:05", CodeSlotTaken},
+		{"2026-11-23 09:05", "", "2026-11-23 10:05", CodeSlotTaken},
+		{"2026-11-23 11:40", "", "2026-11-23 13:00", CodeSlotTaken},              // 12:40 is in the lunch break
+		{"2026-11-23 15:10", "", "2026-11-24 08:30", CodeSlotTaken},              // 16:10 is after closing
+		{"2026-11-27 11:20", "", "2026-11-30 08:30", CodeSlotTaken},              // Friday: 12:20 + 15 min runs past 12:30
+		{"2026-11-25 06:00", "2026-11-23", "2026-11-25 08:30", CodeInvalidField}, // days before today are never offered
 	}
 	for _, tt := range tests {
 		t.Run(tt.now, func(t *testing.T) {
@@ -581,10 +583,11 @@ func TestMinLeadTimeAndPastDays(t *testing.T) {
 			if got := firstSlot(t, cat, NewOccupancyIndex(), q); got != tt.want {
 				t.Errorf("first slot = %s, want %s", got, tt.want)
 			}
-			for _, start := range []time.Time{now.Add(30 * time.Minute).Truncate(5 * time.Minute), wall(Day(now.AddDate(0, 0, -1)), "10:00")} {
-				_, err := Allocate(cat, NewOccupancyIndex(), q, start)
-				wantErr(t, err, CodeSlotTaken, "start")
-			}
+			_, err := Allocate(cat, NewOccupancyIndex(), q, now.Add(30*time.Minute).Truncate(5*time.Minute))
+			wantErr(t, err, tt.in30, "start")
+			// Yesterday is in the past: bad input, not a taken slot.
+			_, err = Allocate(cat, NewOccupancyIndex(), q, wall(Day(now.AddDate(0, 0, -1)), "10:00"))
+			wantErr(t, err, CodeInvalidField, "start")
 		})
 	}
 }
@@ -613,18 +616,20 @@ func TestAllocate(t *testing.T) {
 			t.Errorf("Allocate(%s) = %+v, %v; FindSlots offered %+v", slots[i].Start.In(Berlin), got, err, slots[i])
 		}
 	}
-	refused := []struct{ name, day, hhmm string }{
-		{"off the grid", "2026-11-24", "08:32"},
-		{"before opening", "2026-11-24", "08:25"},
-		{"at the lunch break", "2026-11-24", "12:30"},
-		{"running into the lunch break", "2026-11-24", "12:10"},
-		{"running past closing", "2026-11-24", "15:30"},
-		{"at closing", "2026-11-24", "16:00"},
-		{"Friday afternoon", "2026-11-27", "13:00"},
-		{"Saturday", "2026-11-28", "10:00"},
-		{"both counters taken", "2026-11-23", "09:15"},
-		{"overlapping both counters", "2026-11-23", "08:50"},
-		{"1. Weihnachtstag", "2026-12-25", "10:00"},
+	// A start that can never be a slot is bad input; a start that is one
+	// but is not free is taken.
+	refused := []struct{ name, day, hhmm, code string }{
+		{"off the grid", "2026-11-24", "08:32", CodeInvalidField},
+		{"before opening", "2026-11-24", "08:25", CodeInvalidField},
+		{"at the lunch break", "2026-11-24", "12:30", CodeInvalidField},
+		{"running into the lunch break", "2026-11-24", "12:10", CodeInvalidField},
+		{"running past closing", "2026-11-24", "15:30", CodeInvalidField},
+		{"at closing", "2026-11-24", "16:00", CodeInvalidField},
+		{"Friday afternoon", "2026-11-27", "13:00", CodeInvalidField},
+		{"Saturday", "2026-11-28", "10:00", CodeInvalidField},
+		{"both counters taken", "2026-11-23", "09:15", CodeSlotTaken},
+		{"overlapping both counters", "2026-11-23", "08:50", CodeSlotTaken},
+		{"1. Weihnachtstag", "2026-12-25", "10:00", CodeInvalidField},
 	}
 	for _, tt := range refused {
 		t.Run(tt.name, func(t *testing.T) {
@@ -632,7 +637,7 @@ func TestAllocate(t *testing.T) {
 				t.Errorf("FindSlots offered %s %s", tt.day, tt.hhmm)
 			}
 			_, err := Allocate(cat, occ, q, wall(tt.day, tt.hhmm))
-			wantErr(t, err, CodeSlotTaken, "start")
+			wantErr(t, err, tt.code, "start")
 		})
 	}
 }
