@@ -21,6 +21,12 @@ type Op struct {
 	Entity   string          `json:"entity"`
 	Data     json.RawMessage `json:"data,omitempty"`
 	Personal json.RawMessage `json:"personal,omitempty"`
+	// PersonalHash is the SHA-256 of Personal, kept when the purge erases
+	// Personal so that the signature still verifies.
+	PersonalHash []byte `json:"personal_hash,omitempty"`
+	// Sig is the origin site's ed25519 signature over SigningBytes: a
+	// relayed op still proves where it came from.
+	Sig []byte `json:"sig,omitempty"`
 }
 
 // Op kinds. The part before the dot is the entity type.
@@ -60,4 +66,18 @@ func Before(a, b Op) bool {
 		return a.Origin < b.Origin
 	}
 	return a.Seq < b.Seq
+}
+
+// ApplyResult tells what a batch of received ops did.
+type ApplyResult struct {
+	Applied  int         // new ops stored
+	Skipped  int         // already held
+	Rejected []Rejection // refused; never applied
+}
+
+// Rejection is one refused op and why.
+type Rejection struct {
+	Origin string
+	Seq    uint64
+	Reason string
 }

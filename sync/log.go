@@ -1,0 +1,31 @@
+package sync
+
+import (
+	"context"
+	"crypto/ed25519"
+
+	"pforte/engine"
+)
+
+// Log is the op log that sync replicates: a site's store. The store
+// implements it (engine/store); tests may use another.
+type Log interface {
+	// Site is this site's name, the origin of its own ops.
+	Site() string
+	// Vector returns, per origin, the highest contiguous seq held.
+	Vector(ctx context.Context) (map[string]uint64, error)
+	// OpsAfter returns up to limit ops of origin with seq > after, in seq
+	// order, complete with signature and personal hash.
+	OpsAfter(ctx context.Context, origin string, after uint64, limit int) ([]engine.Op, error)
+	// ApplyRemote stores ops received from a peer in one transaction:
+	// per origin only the next seq is accepted (gap-free), ops already held
+	// are skipped, and a forged, malformed or conflicting op is rejected
+	// (reported in the result, never applied) without stopping the others.
+	ApplyRemote(ctx context.Context, ops []engine.Op) (engine.ApplyResult, error)
+	// SiteKeys returns the public keys of every site known, this one
+	// included.
+	SiteKeys(ctx context.Context) (map[string]ed25519.PublicKey, error)
+	// LearnSiteKeys records other sites' public keys, first key wins: a
+	// different key for a known site is refused and reported.
+	LearnSiteKeys(ctx context.Context, keys map[string]ed25519.PublicKey) error
+}
