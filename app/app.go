@@ -148,9 +148,11 @@ func (a *App) init(ctx context.Context) error {
 // startJobs runs the scheduled jobs in Europe/Berlin time.
 func (a *App) startJobs() {
 	a.cron = cron.New(cron.WithLocation(engine.Berlin))
-	// Night: fold the WAL into the database file so it does not grow
-	// without bound on a desk that runs for months.
+	// Night: drop past days from memory and fold the WAL into the
+	// database file, so neither grows without bound on a desk that runs
+	// for months.
 	a.cron.AddFunc("30 3 * * *", func() {
+		a.store.ForgetPastDays()
 		if err := a.store.Checkpoint(context.Background()); err != nil {
 			a.log.Error("nightly checkpoint", "err", err)
 		}

@@ -256,3 +256,21 @@ func (x *OccupancyIndex) Len() int {
 	defer x.mu.RUnlock()
 	return len(x.where)
 }
+
+// Forget drops every day before day (YYYY-MM-DD): the slot finder never
+// looks back, and a desk that runs for months must not keep every past
+// day in memory.
+func (x *OccupancyIndex) Forget(before string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for id, key := range x.where {
+		if key.day < before {
+			delete(x.where, id)
+		}
+	}
+	for key := range x.days {
+		if key.day < before {
+			delete(x.days, key)
+		}
+	}
+}
