@@ -192,7 +192,7 @@ describe('appointments: book, check in, call up', { timeout: 300_000 }, () => {
     booked = day.find((a) => a.code === codeText);
     assert.ok(booked, `appointment ${codeText} in GET /api/appointments`);
     assert.equal(booked.citizen.name, 'Erika Mustermann');
-    assert.equal(await desk.getByTestId('print-slip').getAttribute('href'), `/api/print/slip/${booked.id}.pdf`);
+    assert.equal(await desk.getByTestId('booked').getByTestId('print-preview').getAttribute('href'), `/api/print/slip/${booked.id}.pdf`);
     // The slip itself is the printing package's; a server without it answers 404.
     const slip = await fetch(`${server.url}/api/print/slip/${booked.id}.pdf`);
     if (slip.status === 404) console.log('slip PDF not served yet (404)');

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -68,11 +69,12 @@ export function checkPrerequisites() {
 
 /**
  * Starts `pforte serve --demo` on dataDir and waits for its "listening on"
- * line. extraArgs go at the end (e.g. ['--fake-time', '2026-11-18T08:05:00+01:00']).
+ * line. extraArgs go at the end (e.g. ['--fake-time', '2026-11-18T08:05:00+01:00']);
+ * env is added to this process's environment (e.g. { PFORTE_CUPS: '127.0.0.1:9' }).
  */
-export async function startServer(dataDir, { site, building, extraArgs = [] }) {
+export async function startServer(dataDir, { site, building, extraArgs = [], env = {} }) {
   const args = ['serve', '--demo', '--data', dataDir, '--listen', '127.0.0.1:0', '--site', site, '--building', building, ...extraArgs];
-  const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   proc.stderr.on('data', (d) => {
     stderr = (stderr + d).slice(-20_000);
@@ -125,9 +127,18 @@ export async function getJSON(server, path) {
 }
 
 /** POSTs JSON; returns { status, body }. */
-export async function postJSON(server, path, body) {
+export function postJSON(server, path, body) {
+  return sendJSON(server, 'POST', path, body);
+}
+
+/** PUTs JSON; returns { status, body }. */
+export function putJSON(server, path, body) {
+  return sendJSON(server, 'PUT', path, body);
+}
+
+async function sendJSON(server, method, path, body) {
   const res = await fetch(server.url + path, {
-    method: 'POST',
+    method,
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify(body),
   });
@@ -139,6 +150,21 @@ export async function postJSON(server, path, body) {
     parsed = text;
   }
   return { status: res.status, body: parsed };
+}
+
+/**
+ * A TCP port on 127.0.0.1 that nothing listens on (taken from the system,
+ * then let go): a print server there refuses at once instead of timing out.
+ */
+export function unusedPort() {
+  return new Promise((res, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
 }
 
 /** Today in Berlin as YYYY-MM-DD, the day the server files the visits under. */

@@ -2,7 +2,7 @@
 // and never spell them inline, so wording stays consistent and an English
 // table can be added beside this one later.
 
-import { ApiError, type AppointmentStatus, type Channel, type VisitStatus } from './api';
+import { ApiError, type AppointmentStatus, type Channel, type PrintDocument, type VisitStatus } from './api';
 
 export const de = {
   appName: 'Pforte',
@@ -17,6 +17,7 @@ export const de = {
     tag: 'Tagesansicht',
     checkin: 'Check-in',
     aufruf: 'Aufrufanzeige',
+    einstellungen: 'Einstellungen',
   },
   newTab: 'öffnet einen neuen Tab',
 
@@ -57,8 +58,6 @@ export const de = {
     colActions: 'Aktionen',
     pickup: 'Abgeholt',
     leave: 'Gegangen',
-    badge: 'Ausweis',
-    newTab: 'öffnet einen neuen Tab',
   },
 
   booking: {
@@ -117,8 +116,86 @@ export const de = {
     room: 'Raum',
     documents: 'Bitte mitbringen',
     noDocuments: 'Keine Unterlagen nötig.',
-    print: 'Terminzettel drucken',
     next: 'Nächsten Termin buchen',
+  },
+
+  print: {
+    preview: 'Vorschau',
+    print: 'Drucken',
+    printing: 'Wird gedruckt …',
+    retry: 'Erneut drucken',
+    close: 'Meldung schließen',
+    sent: (printer: string) => (printer ? `An „${printer}“ gesendet.` : 'Zum Drucker gesendet.'),
+    waiting: 'Das Dokument wartet und kann erneut gedruckt werden.',
+    openSettings: 'Zu den Einstellungen',
+    documents: {
+      slip: 'Terminzettel',
+      badge: 'Besucherausweis',
+      'daily-sheet': 'Tagesblatt',
+      attendance: 'Anwesenheitsliste',
+    } satisfies Record<PrintDocument, string>,
+    noPrinter: {
+      slip: 'Für Terminzettel ist an diesem Arbeitsplatz kein Drucker eingestellt.',
+      badge: 'Für Besucherausweise ist an diesem Arbeitsplatz kein Drucker eingestellt.',
+      'daily-sheet': 'Für das Tagesblatt ist an diesem Arbeitsplatz kein A4-Drucker eingestellt.',
+      attendance: 'Für die Anwesenheitsliste ist an diesem Arbeitsplatz kein A4-Drucker eingestellt.',
+    } satisfies Record<PrintDocument, string>,
+    noPrinterHint: {
+      slip: 'Bitte in den Einstellungen einen Belegdrucker wählen.',
+      badge: 'Bitte in den Einstellungen einen Belegdrucker wählen.',
+      'daily-sheet': 'Bitte in den Einstellungen einen A4-Drucker wählen.',
+      attendance: 'Bitte in den Einstellungen einen A4-Drucker wählen.',
+    } satisfies Record<PrintDocument, string>,
+    dailySheet: 'Tagesblatt',
+    attendance: 'Anwesenheitsliste',
+    badge: 'Ausweis',
+    slip: 'Terminzettel',
+  },
+
+  settings: {
+    title: 'Einstellungen',
+    intro: 'Diese Einstellungen gelten nur für diesen Arbeitsplatz.',
+    printers: 'Drucker',
+    server: 'Druckserver (CUPS)',
+    serverHint: 'Rechner oder Rechner:Port; leer lassen für den Standard.',
+    serverInUse: (server: string) => `In Verwendung: ${server}`,
+    printersLoading: 'Drucker werden abgefragt …',
+    printersFailed: 'Die Drucker können nicht abgefragt werden:',
+    printersNone: 'Der Druckserver hat keine Drucker eingerichtet.',
+    printersCount: (n: number) => (n === 1 ? '1 Drucker gefunden.' : `${n} Drucker gefunden.`),
+    reloadPrinters: 'Drucker neu abfragen',
+    slipPrinter: 'Belegdrucker',
+    slipPrinterHint: 'Terminzettel und Besucherausweise',
+    a4Printer: 'A4-Drucker',
+    a4PrinterHint: 'Tagesblatt und Anwesenheitsliste',
+    noPrinter: 'kein Drucker',
+    notListed: (name: string) => `${name} (nicht in der Liste)`,
+    stopped: 'angehalten',
+    notAccepting: 'nimmt keine Aufträge an',
+    slipFormat: 'Format der Terminzettel',
+    formatA6: 'A6',
+    formatReceipt: 'Bon 80 mm',
+    automatic: 'Automatisch drucken',
+    badgeOnRegister: 'Ausweis bei Anmeldung drucken',
+    badgeOnRegisterHint: 'auf dem Belegdrucker, sobald ein Besucher angemeldet ist',
+    sheetAtClose: 'Tagesblatt bei Dienstschluss drucken',
+    sheetAtCloseHint: 'auf dem A4-Drucker, wenn das Gebäude schließt',
+    cancelPhone: 'Telefon für Absagen',
+    cancelPhoneHint: 'steht auf dem Terminzettel',
+    save: 'Speichern',
+    saving: 'Wird gespeichert …',
+    saved: 'Gespeichert.',
+
+    jobsTitle: 'Druckaufträge',
+    jobsIntro: 'Dokumente, die kein Drucker angenommen hat. Sie werden nach vier Wochen gelöscht.',
+    jobsEmpty: 'Keine Dokumente warten.',
+    jobPrinter: (printer: string) => (printer ? `für „${printer}“` : 'ohne Drucker'),
+    jobCreated: (when: string) => `seit ${when}`,
+    jobAttempts: (n: number) => (n === 1 ? '1 Versuch' : `${n} Versuche`),
+    retry: 'Erneut drucken',
+    discard: 'Verwerfen',
+    printed: (title: string, printer: string) => `${title}: an „${printer}“ gesendet.`,
+    discarded: (title: string) => `${title} verworfen.`,
   },
 
   channels: {

@@ -3,6 +3,9 @@
 
 export const DEFAULT_ROUTE = 'empfang';
 
+/** The desk's settings (printers); the print buttons link there when no printer is set. */
+export const SETTINGS_ROUTE = 'einstellungen';
+
 /**
  * Screens for the public: the check-in terminal and the call-up monitor.
  * They show no navigation, so a citizen cannot wander into the desks' screens.
