@@ -39,13 +39,22 @@ type Membership struct {
 	log    *slog.Logger
 	cancel context.CancelFunc
 	wg     gosync.WaitGroup
+
+	mu    gosync.Mutex
+	tags  map[string]string             // as advertised; SetTags replaces them all
+	onSeq func(site string, seq uint64) // nil: hints ignored
+
+	announced chan struct{} // AnnounceSeq was called
+	seqMu     gosync.Mutex
+	seq       uint64 // the latest seq to announce
 }
 
 // Peer is another site as Serf sees it.
 type Peer struct {
 	Site     string
 	Building string
-	Addr     string
+	Addr     string // gossip address
+	Sync     string // data-plane address from its "sync" tag; "" if none
 	Status   string // alive, failed, left, leaving
 }
 
@@ -88,13 +97,14 @@ func StartMembership(cfg MembershipConfig, logger *slog.Logger) (*Membership, er
 		return nil, fmt.Errorf("start gossip on %s: %w", cfg.Bind, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	m := &Membership{serf: s, log: logger, cancel: cancel}
+	m := &Membership{serf: s, log: logger, cancel: cancel, tags: conf.Tags, announced: make(chan struct{}, 1)}
 	local := s.LocalMember()
 	logger.Info("gossip", "addr", net.JoinHostPort(local.Addr.String(), strconv.Itoa(int(local.Port))), "encrypted", cfg.Key != nil)
 
-	m.wg.Add(2)
+	m.wg.Add(3)
 	go func() { defer m.wg.Done(); m.logEvents(ctx, events) }()
 	go func() { defer m.wg.Done(); m.retryJoin(ctx, cfg.Join) }()
+	go func() { defer m.wg.Done(); m.announce(ctx) }()
 	return m, nil
 }
 
@@ -127,9 +137,14 @@ func (m *Membership) logEvents(ctx context.Context, events <-chan serf.Event) {
 		case <-ctx.Done():
 			return
 		case e := <-events:
-			if me, ok := e.(serf.MemberEvent); ok {
-				for _, mem := range me.Members {
-					m.log.Info("member", "event", me.EventType().String(), "site", mem.Name)
+			switch e := e.(type) {
+			case serf.MemberEvent:
+				for _, mem := range e.Members {
+					m.log.Info("member", "event", e.EventType().String(), "site", mem.Name)
+				}
+			case serf.UserEvent:
+				if e.Name == seqEvent {
+					m.receiveSeq(e.Payload)
 				}
 			}
 		}
@@ -148,6 +163,7 @@ func (m *Membership) Peers() []Peer {
 			Site:     mem.Name,
 			Building: mem.Tags["building"],
 			Addr:     net.JoinHostPort(mem.Addr.String(), strconv.Itoa(int(mem.Port))),
+			Sync:     resolveSyncTag(mem.Tags[syncTag], mem.Addr),
 			Status:   mem.Status.String(),
 		})
 	}

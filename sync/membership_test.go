@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -92,5 +94,61 @@ func TestKeyFile(t *testing.T) {
 	os.WriteFile(path, []byte("c2hvcnQ=\n"), 0o600)
 	if _, err := ReadKey(path); err == nil {
 		t.Error("ReadKey accepted a 5-byte key")
+	}
+}
+
+func TestResolveSyncTag(t *testing.T) {
+	ip := net.ParseIP("10.0.0.5")
+	cases := map[string]string{":7947": "10.0.0.5:7947", "192.168.1.2:7947": "192.168.1.2:7947", "": ""}
+	for tag, want := range cases {
+		if got := resolveSyncTag(tag, ip); got != want {
+			t.Errorf("resolveSyncTag(%q) = %q, want %q", tag, got, want)
+		}
+	}
+}
+
+// TestSerfHintsDriveSync: two sites whose full sync is an hour away find
+// each other's data plane through the "sync" tag, and a "seq" event makes
+// the other site fetch a new op at once.
+func TestSerfHintsDriveSync(t *testing.T) {
+	key := bytes.Repeat([]byte{7}, KeySize)
+	ma := mustStart(t, "a", key)
+	mb := mustStart(t, "b", key, ma.Addr())
+	a, b := newMemLog("a"), newMemLog("b")
+	na, nb := mustNode(t, a), mustNode(t, b)
+	if err := na.Attach(ma); err != nil {
+		t.Fatal(err)
+	}
+	if err := nb.Attach(mb); err != nil {
+		t.Fatal(err)
+	}
+	if !eventually(t, 5*time.Second, func() bool { return slices.Equal(mb.SyncPeers(), []string{na.Addr()}) }) {
+		t.Fatalf("b sees sync peers %v; want [%s]", mb.SyncPeers(), na.Addr())
+	}
+
+	a.commit(3)
+	ma.AnnounceSeq(1) // a burst of commits: coalesced into one event
+	ma.AnnounceSeq(3)
+	if !eventually(t, 5*time.Second, func() bool { return b.count() == 3 }) {
+		t.Fatalf("b holds %d ops; want a's 3 after the hint", b.count())
+	}
+	// The same through the node, which reads the seq from the log.
+	a.commit(2)
+	na.Committed()
+	na.Committed()
+	if !eventually(t, 5*time.Second, func() bool { return b.count() == 5 }) {
+		t.Fatalf("b holds %d ops; want a's 5 after Committed", b.count())
+	}
+}
+
+func TestSyncTagOnEveryInterface(t *testing.T) {
+	m := mustStart(t, "a", nil)
+	other := mustStart(t, "b", nil, m.Addr())
+	if err := m.SetSyncAddr("0.0.0.0:7947"); err != nil {
+		t.Fatal(err)
+	}
+	want := "127.0.0.1:7947"
+	if !eventually(t, 5*time.Second, func() bool { return other.PeerSyncAddr("a") == want }) {
+		t.Errorf("b dials a at %q; want %q", other.PeerSyncAddr("a"), want)
 	}
 }

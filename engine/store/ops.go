@@ -29,13 +29,14 @@ type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// append stamps a local op (origin, next seq, HLC, author), stores it and
-// re-folds its entity.
+// append stamps a local op (origin, next seq, HLC, author), signs it with
+// the site's key, stores it and re-folds its entity.
 func (t *tx) append(ctx context.Context, op engine.Op) (engine.Op, error) {
 	if t.seq == 0 {
 		t.seq = t.s.seq
 	}
 	op.Origin, op.Seq, op.HLC, op.Author = t.s.site, t.seq+1, t.s.hlc.Now(), t.author
+	op = engine.Sign(op, t.s.key)
 	if _, err := insertOp(ctx, t, op); err != nil {
 		return op, err
 	}
@@ -43,10 +44,11 @@ func (t *tx) append(ctx context.Context, op engine.Op) (engine.Op, error) {
 	return op, t.refold(ctx, engine.EntityType(op.Kind), op.Entity)
 }
 
-// Apply stores ops that were stamped elsewhere (the demo seed, other
-// sites) and re-folds the entities they touch. An op already held is
-// skipped, so applying the same ops again changes nothing. It returns how
-// many ops were new.
+// Apply stores ops that were stamped elsewhere (the demo seed, tests) as
+// they are, signed or not, and re-folds the entities they touch. An op
+// already held is skipped, so applying the same ops again changes nothing.
+// It returns how many ops were new. Apply trusts its caller: ops from
+// other sites come through ApplyRemote, which checks them.
 func (s *Store) Apply(ctx context.Context, ops []engine.Op) (int, error) {
 	applied := 0
 	err := s.write(ctx, "", func(ctx context.Context, t *tx) error {
@@ -86,10 +88,10 @@ func (s *Store) Apply(ctx context.Context, ops []engine.Op) (int, error) {
 }
 
 func insertOp(ctx context.Context, q execer, op engine.Op) (bool, error) {
-	res, err := q.ExecContext(ctx, `INSERT INTO ops (origin, seq, hlc, author, kind, entity_type, entity, data, personal)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (origin, seq) DO NOTHING`,
+	res, err := q.ExecContext(ctx, `INSERT INTO ops (origin, seq, hlc, author, kind, entity_type, entity, data, personal,
+		personal_hash, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (origin, seq) DO NOTHING`,
 		op.Origin, op.Seq, int64(op.HLC), op.Author, op.Kind, engine.EntityType(op.Kind), op.Entity,
-		nullable(op.Data), nullable(op.Personal))
+		nullable(op.Data), nullable(op.Personal), nullable(op.PersonalHash), nullable(op.Sig))
 	if err != nil {
 		return false, fmt.Errorf("insert op %s/%d: %w", op.Origin, op.Seq, err)
 	}
@@ -97,7 +99,8 @@ func insertOp(ctx context.Context, q execer, op engine.Op) (bool, error) {
 	return n == 1, err
 }
 
-func nullable(b json.RawMessage) any {
+// nullable stores an empty payload, hash or signature as NULL.
+func nullable(b []byte) any {
 	if len(b) == 0 {
 		return nil
 	}
@@ -106,8 +109,7 @@ func nullable(b json.RawMessage) any {
 
 // entityOps loads every op of one entity.
 func entityOps(ctx context.Context, q querier, typ, id string) ([]engine.Op, error) {
-	rows, err := q.QueryContext(ctx, `SELECT origin, seq, hlc, author, kind, entity, data, personal
-		FROM ops WHERE entity_type = ? AND entity = ?`, typ, id)
+	rows, err := q.QueryContext(ctx, `SELECT `+opColumns+` FROM ops WHERE entity_type = ? AND entity = ?`, typ, id)
 	if err != nil {
 		return nil, err
 	}
@@ -211,14 +213,18 @@ func unixMilliOrZero(t time.Time) int64 {
 	return t.UnixMilli()
 }
 
-// Ops returns every op, in (origin, seq) order. For tests and, later, sync.
+// Ops returns every op, in (origin, seq) order, for tests and tools; sync
+// reads one origin at a time with OpsAfter.
 func (s *Store) Ops(ctx context.Context) ([]engine.Op, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT origin, seq, hlc, author, kind, entity, data, personal FROM ops ORDER BY origin, seq`)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+opColumns+` FROM ops ORDER BY origin, seq`)
 	if err != nil {
 		return nil, err
 	}
 	return scanOps(rows)
 }
+
+// opColumns are the columns scanOps reads, in its order.
+const opColumns = `origin, seq, hlc, author, kind, entity, data, personal, personal_hash, sig`
 
 func scanOps(rows *sql.Rows) ([]engine.Op, error) {
 	defer rows.Close()
@@ -227,7 +233,8 @@ func scanOps(rows *sql.Rows) ([]engine.Op, error) {
 		var op engine.Op
 		var hlc int64
 		var data, personal []byte
-		if err := rows.Scan(&op.Origin, &op.Seq, &hlc, &op.Author, &op.Kind, &op.Entity, &data, &personal); err != nil {
+		if err := rows.Scan(&op.Origin, &op.Seq, &hlc, &op.Author, &op.Kind, &op.Entity, &data, &personal,
+			&op.PersonalHash, &op.Sig); err != nil {
 			return nil, err
 		}
 		op.HLC, op.Data, op.Personal = engine.HLC(hlc), data, personal

@@ -10,6 +10,7 @@ package store
 
 import (
 	"context"
+	"crypto/ed25519"
 	"database/sql"
 	"embed"
 	"errors"
@@ -36,6 +37,7 @@ type Store struct {
 	site  string
 	clock engine.Clock
 	hlc   *engine.HLCClock
+	key   ed25519.PrivateKey // signs every op this site writes
 
 	writeMu   sync.Mutex // one transaction at a time, see write
 	pendingMu sync.Mutex
@@ -87,6 +89,10 @@ func Open(ctx context.Context, path, site string, clock engine.Clock) (*Store, e
 	if err := s.claim(ctx); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if s.key, err = s.signingKey(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: signing key: %w", path, err)
 	}
 	var last int64
 	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(hlc), 0) FROM ops`).Scan(&last); err != nil {
@@ -200,9 +206,11 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 	return n == 0, err
 }
 
-// Vector returns, per origin, the highest seq held. Seqs are gap-free
-// because every op of an origin is written in order by that origin; a
-// receiver (sync) must keep that true when it applies remote ops.
+// Vector returns, per origin, the highest seq held. That is the highest
+// contiguous seq, because seqs are gap-free: a site writes its own ops in
+// order, and ApplyRemote accepts another origin's op only as the next seq
+// after those held. (Apply, for the demo seed and tests, trusts its caller
+// to keep that true.)
 func (s *Store) Vector(ctx context.Context) (map[string]uint64, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT origin, MAX(seq) FROM ops GROUP BY origin`)
 	if err != nil {

@@ -1,0 +1,323 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync/atomic"
+
+	"pforte/engine"
+)
+
+// demoOrigin is the origin of the demo seed: the same ops on every site,
+// unsigned, never replicated.
+const demoOrigin = "demo"
+
+// OpsAfter returns up to limit ops of origin with seq > after, in seq
+// order, complete with personal hash and signature: what a peer that holds
+// origin's ops up to after is missing. A limit below 1 is CodeInvalidField
+// on field "limit".
+func (s *Store) OpsAfter(ctx context.Context, origin string, after uint64, limit int) ([]engine.Op, error) {
+	if limit < 1 {
+		return nil, engine.Invalid("limit", "want at least 1 op, got limit %d", limit)
+	}
+	if after > math.MaxInt64 {
+		return nil, nil // no seq is that high: SQLite integers are signed
+	}
+	st, err := s.prepared(ctx, opsAfterQuery)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, origin, int64(after), limit)
+	if err != nil {
+		return nil, fmt.Errorf("ops of %s after %d: %w", origin, after, err)
+	}
+	return scanOps(rows)
+}
+
+// opsAfterQuery reads a range of the primary key (origin, seq): no sort,
+// no scan, however many ops the store holds.
+const opsAfterQuery = `SELECT ` + opColumns + ` FROM ops WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?`
+
+// Rejection reasons of ApplyRemote.
+const (
+	reasonNotReplicated = "own/demo ops are not replicated"
+	reasonUnknownKey    = "unknown site key"
+	reasonConflict      = "conflicts with held op"
+)
+
+// ApplyRemote stores ops received from a peer, in one transaction, and
+// re-folds the entities they touch (each once). Each op is checked on its
+// own, in the order given:
+//
+//   - this site's own ops and the demo seed's are never taken from a peer;
+//   - a malformed op (no origin, kind or entity, seq 0, a kind this
+//     version does not know, a payload that does not decode) is refused;
+//   - the signature must verify with the origin's key (LearnSiteKeys);
+//   - an op of a seq already held is skipped when it is the held op (same
+//     signature), else refused: a replay or a forgery;
+//   - only the next seq of an origin is stored, so seqs stay gap-free; an
+//     op after a gap is refused ("gap: have N") and the sender resends
+//     from the receiver's Vector.
+//
+// Refused ops are listed in the result and change nothing; they never fail
+// the batch. An error means the transaction failed and nothing was stored.
+func (s *Store) ApplyRemote(ctx context.Context, ops []engine.Op) (engine.ApplyResult, error) {
+	if len(ops) == 0 {
+		return engine.ApplyResult{}, nil
+	}
+	keys, err := s.SiteKeys(ctx)
+	if err != nil {
+		return engine.ApplyResult{}, fmt.Errorf("apply remote: %w", err)
+	}
+	// Checking a signature costs twice as much as storing the op: check
+	// on the other cores while the transaction stores what is checked.
+	checked := s.checkRemote(ops, keys)
+	defer checked.abandon()
+
+	var res engine.ApplyResult
+	err = s.write(ctx, "", func(ctx context.Context, t *tx) error {
+		res = engine.ApplyResult{}
+		held := map[string]uint64{} // per origin, the highest seq held
+		// An entity is re-folded once, after the last of its ops in the
+		// batch: early enough that the writer re-folds while the checkers
+		// still check, instead of alone at the end.
+		type key struct{ typ, id string }
+		last := make(map[key]int, len(ops))
+		for i, op := range ops {
+			last[key{engine.EntityType(op.Kind), op.Entity}] = i
+		}
+		touched := map[key]bool{}
+		for i, op := range ops {
+			k := key{engine.EntityType(op.Kind), op.Entity}
+			applied, err := t.applyRemote(ctx, op, checked.reason(i), held, &res)
+			if err != nil {
+				return err
+			}
+			touched[k] = touched[k] || applied
+			if last[k] == i && touched[k] {
+				if err := t.refold(ctx, k.typ, k.id); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return engine.ApplyResult{}, fmt.Errorf("apply remote: %w", err)
+	}
+	return res, nil
+}
+
+// applyRemote stores one op of ApplyRemote if it is the next of its origin
+// and reports whether it did; reason is why the checks without database
+// refused it, or "". held is the highest seq held per origin, res what
+// the batch did so far.
+func (t *tx) applyRemote(ctx context.Context, op engine.Op, reason string, held map[string]uint64,
+	res *engine.ApplyResult) (bool, error) {
+	reject := func(reason string) {
+		res.Rejected = append(res.Rejected, engine.Rejection{Origin: op.Origin, Seq: op.Seq, Reason: reason})
+	}
+	if reason != "" {
+		reject(reason)
+		return false, nil
+	}
+	h, ok := held[op.Origin]
+	if !ok {
+		if err := t.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM ops WHERE origin = ?`,
+			op.Origin).Scan(&h); err != nil {
+			return false, fmt.Errorf("held seq of %s: %w", op.Origin, err)
+		}
+		held[op.Origin] = h
+	}
+	switch {
+	case op.Seq > h+1:
+		reject(fmt.Sprintf("gap: have %d", h))
+		return false, nil
+	case op.Seq <= h:
+		var sig []byte
+		err := t.QueryRowContext(ctx, `SELECT sig FROM ops WHERE origin = ? AND seq = ?`, op.Origin, op.Seq).Scan(&sig)
+		switch {
+		case err == nil && bytes.Equal(sig, op.Sig):
+			res.Skipped++
+			return false, nil
+		case err == nil:
+			reject(reasonConflict)
+			return false, nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return false, fmt.Errorf("held op %s/%d: %w", op.Origin, op.Seq, err)
+		}
+		// A hole below the highest seq: only Apply (which trusts its
+		// caller) leaves one. The op verified: fill it.
+	}
+	if _, err := insertOp(ctx, t, op); err != nil {
+		return false, err
+	}
+	res.Applied++
+	t.s.hlc.Observe(op.HLC)
+	held[op.Origin] = max(h, op.Seq)
+	return true, nil
+}
+
+// checks are the checks of ApplyRemote that need no database, done in
+// chunks of checkChunk ops, in order, by background checkers and by the
+// writer itself when it would otherwise wait for them.
+type checks struct {
+	ops     []engine.Op
+	keys    map[string]ed25519.PublicKey
+	s       *Store
+	reasons []string        // per op, why it is refused, or ""
+	done    []chan struct{} // per chunk, closed once its reasons are set
+	next    atomic.Int64    // the next chunk to check
+	stop    atomic.Bool
+}
+
+const checkChunk = 32
+
+// checkRemote starts checking ops on all cores but one: that one is the
+// writer's, which helps (see reason). Leaving it free matters: a checker
+// that never blocks would keep a woken writer waiting for its core.
+func (s *Store) checkRemote(ops []engine.Op, keys map[string]ed25519.PublicKey) *checks {
+	chunks := (len(ops) + checkChunk - 1) / checkChunk
+	c := &checks{ops: ops, keys: keys, s: s, reasons: make([]string, len(ops)), done: make([]chan struct{}, chunks)}
+	for i := range c.done {
+		c.done[i] = make(chan struct{})
+	}
+	for range min(runtime.GOMAXPROCS(0)-1, chunks) {
+		go func() {
+			for !c.stop.Load() && c.checkNext() {
+			}
+		}()
+	}
+	return c
+}
+
+// checkNext checks the next chunk nobody took yet; false if none is left.
+func (c *checks) checkNext() bool {
+	k := int(c.next.Add(1)) - 1
+	if k >= len(c.done) {
+		return false
+	}
+	for i := k * checkChunk; i < min((k+1)*checkChunk, len(c.ops)); i++ {
+		c.reasons[i] = c.s.checkOp(c.ops[i], c.keys)
+	}
+	close(c.done[k])
+	return true
+}
+
+// reason returns why op i is refused, or "", once it is checked; until
+// then it checks further chunks itself.
+func (c *checks) reason(i int) string {
+	done := c.done[i/checkChunk]
+	for {
+		select {
+		case <-done:
+			return c.reasons[i]
+		default:
+		}
+		if !c.checkNext() {
+			<-done // the last chunks are being checked
+			return c.reasons[i]
+		}
+	}
+}
+
+// abandon lets the checkers stop early once nobody waits for them.
+func (c *checks) abandon() { c.stop.Store(true) }
+
+// checkOp returns why a remote op is refused before looking at what is
+// held, or "".
+func (s *Store) checkOp(op engine.Op, keys map[string]ed25519.PublicKey) string {
+	if op.Origin == s.site || op.Origin == demoOrigin {
+		return reasonNotReplicated
+	}
+	if err := wellFormed(op); err != nil {
+		return "malformed: " + err.Error()
+	}
+	pub, ok := keys[op.Origin]
+	if !ok {
+		return reasonUnknownKey
+	}
+	if err := engine.Verify(op, pub); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// knownKinds are the op kinds this version folds.
+var knownKinds = map[string]bool{
+	engine.KindBuildingDefined: true, engine.KindServiceDefined: true, engine.KindStaffDefined: true,
+	engine.KindCounterDefined: true, engine.KindRoomDefined: true,
+	engine.KindVisitRegistered: true, engine.KindVisitPickedUp: true, engine.KindVisitLeft: true,
+	engine.KindApptBooked: true, engine.KindApptCancelled: true, engine.KindApptCheckedIn: true,
+	engine.KindApptCalled: true, engine.KindApptServed: true, engine.KindApptNoShow: true,
+}
+
+// wellFormed checks that an op can be stored and folded. A remote op that
+// cannot be folded must be refused here: stored, it would fail every
+// transaction that re-folds its entity, and a configuration payload that
+// does not decode would stop the store from opening.
+func wellFormed(op engine.Op) error {
+	switch {
+	case op.Origin == "":
+		return errors.New("no origin")
+	case op.Seq == 0:
+		return errors.New("seq 0")
+	case op.Seq > math.MaxInt64 || op.HLC > math.MaxInt64:
+		return errors.New("seq or hlc out of range") // SQLite integers are signed
+	case op.Kind == "":
+		return errors.New("no kind")
+	case op.Entity == "":
+		return errors.New("no entity")
+	case len(op.Data) > 0 && !json.Valid(op.Data):
+		return errors.New("data is not JSON")
+	case len(op.Personal) > 0 && !json.Valid(op.Personal):
+		return errors.New("personal data is not JSON")
+	}
+	typ := engine.EntityType(op.Kind)
+	if _, config := configTables[typ]; !config && typ != engine.EntityVisit && typ != engine.EntityAppointment {
+		return fmt.Errorf("unknown entity type %q", typ)
+	}
+	if !knownKinds[op.Kind] {
+		return fmt.Errorf("unknown kind %q", op.Kind)
+	}
+	var err error
+	switch typ {
+	case engine.EntityVisit:
+		_, _, err = engine.FoldVisit(op.Entity, []engine.Op{op})
+	case engine.EntityAppointment:
+		// An appointment folds its later ops only after a booking: put a
+		// booking before the op so that its payload is decoded.
+		booked := engine.Op{Kind: engine.KindApptBooked, Data: json.RawMessage(`{}`)}
+		_, _, err = engine.FoldAppointment(op.Entity, []engine.Op{booked, op})
+	case engine.EntityBuilding:
+		err = decodes[engine.Building](op.Data)
+	case engine.EntityService:
+		err = decodes[engine.Service](op.Data)
+	case engine.EntityStaff:
+		err = decodes[engine.Staff](op.Data)
+	case engine.EntityCounter:
+		err = decodes[engine.Counter](op.Data)
+	case engine.EntityRoom:
+		err = decodes[engine.Room](op.Data)
+	}
+	if err != nil {
+		return fmt.Errorf("%s does not fold: %w", op.Kind, err)
+	}
+	return nil
+}
+
+// decodes checks that a configuration payload decodes as a T.
+func decodes[T any](data []byte) error {
+	if len(data) == 0 {
+		return errors.New("no data")
+	}
+	var v T
+	return json.Unmarshal(data, &v)
+}

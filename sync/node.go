@@ -1,0 +1,553 @@
+package sync
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"sort"
+	gosync "sync"
+	"time"
+)
+
+// Anti-entropy, after Consul's agent/ae: a node keeps its log in step with
+// the cluster by sessions with one peer at a time, in a small loop
+//
+//	          ┌──────────── Interval ± 25% ───────────┐
+//	          ▼                                        │
+//	 waiting ──► full sync: a random alive peer ───────┤
+//	    │         (Serf's sync tags; the seeds when    │
+//	    │          none of those can be tried)         │
+//	    └──► triggered sync: Trigger(addr), or a Serf ─┘
+//	          "seq" hint whose seq the local vector lacks
+//
+// and each session ends in one of two ways for that peer:
+//
+//	ok     → failures reset; the peer may be chosen again at once
+//	failed → back-off: the peer is left alone for Interval·2^(failures-1)
+//	         ± 25%, at most MaxBackoff; the others go on
+//
+// At the same time the node answers peers' sessions on its listener. A
+// session is symmetric, so whichever side dials, both logs converge; the
+// Serf hints only make it happen sooner. Nothing depends on a hint
+// arriving: the full sync finds every gap within a few rounds.
+
+// Config configures a Node. Zero fields take the defaults below.
+type Config struct {
+	Log Log    // the site's op log; required
+	Key []byte // the cluster key (KeySize bytes); required
+	// Listen is the data-plane address peers dial, "127.0.0.1:0" by
+	// default (port 0 picks a free one; Addr tells which).
+	Listen string
+	// Seeds are data-plane addresses tried when Serf offers no peer (none
+	// known, or all backing off): a site that missed a key change, or whose
+	// gossip is blocked, still reaches the data plane.
+	Seeds    []string
+	Interval time.Duration // between full syncs; 3 s
+	Logger   *slog.Logger  // nil: discard
+	// Dial opens a TCP connection; tests wrap it. Default: net.Dialer
+	// with a 10 s timeout.
+	Dial func(ctx context.Context, addr string) (net.Conn, error)
+
+	Batch            int           // ops per batch; DefaultBatch
+	HandshakeTimeout time.Duration // TLS handshake; 10 s
+	IdleTimeout      time.Duration // a peer silent this long is dropped; 30 s
+	MaxBackoff       time.Duration // longest wait after failures; 2 min
+	MaxIncoming      int           // concurrent sessions served; 8
+}
+
+func (c Config) withDefaults() Config {
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:0"
+	}
+	if c.Interval <= 0 {
+		c.Interval = 3 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if c.Dial == nil {
+		d := &net.Dialer{Timeout: 10 * time.Second}
+		c.Dial = func(ctx context.Context, addr string) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) }
+	}
+	if c.Batch <= 0 {
+		c.Batch = DefaultBatch
+	}
+	if c.HandshakeTimeout <= 0 {
+		c.HandshakeTimeout = 10 * time.Second
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 30 * time.Second
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = 2 * time.Minute
+	}
+	if c.MaxIncoming <= 0 {
+		c.MaxIncoming = 8
+	}
+	return c
+}
+
+// Node replicates a site's log with its peers: it serves sessions on its
+// listener and runs the anti-entropy loop.
+type Node struct {
+	cfg  Config
+	tls  *tls.Config
+	scfg sessionConfig
+	log  *slog.Logger
+
+	ln     net.Listener
+	ctx    context.Context // ends at Close
+	cancel context.CancelFunc
+	wg     gosync.WaitGroup
+	close  gosync.Once
+	slots  chan struct{} // one per incoming session being served
+	wake   chan struct{} // Trigger or Hint happened
+	// committed: local writes to announce (Committed, after Attach)
+	committed chan struct{}
+
+	mu      gosync.Mutex
+	peers   func() []string
+	status  map[string]*peerState // by dial address; "in:SITE" for sites only seen dialing in
+	pending map[string]bool       // Trigger addresses not yet synced
+	hints   map[string]hint       // by address: a peer's announced seq
+	self    map[string]bool       // addresses that turned out to be this site
+}
+
+type hint struct {
+	site string
+	seq  uint64
+}
+
+type peerState struct {
+	PeerStatus
+	nextTry time.Time
+}
+
+// PeerStatus is what the node knows of one peer: one entry per address it
+// dialled, and one per site that only ever dialled in (Addr "").
+type PeerStatus struct {
+	Addr        string    // dial address; "" for a site only seen dialling in
+	Site        string    // from its hello; "" until a session got that far
+	LastSync    time.Time // end of the last successful session, either way
+	LastError   string    // of the last failed session this node dialled; "" after a success
+	LastErrorAt time.Time
+	Failures    int // consecutive failed sessions this node dialled
+	OpsReceived int // ops from this peer newly applied, all sessions
+	OpsSent     int // ops sent to this peer, all sessions
+}
+
+// NewNode checks the configuration and derives the channel's identity
+// from the cluster key. Start it to listen and sync.
+func NewNode(cfg Config) (*Node, error) {
+	cfg = cfg.withDefaults()
+	if cfg.Log == nil {
+		return nil, errors.New("sync: Config.Log is required")
+	}
+	id, err := newClusterIdentity(cfg.Key)
+	if err != nil {
+		return nil, err
+	}
+	return &Node{
+		cfg:       cfg,
+		tls:       id.tlsConfig(),
+		scfg:      sessionConfig{batch: cfg.Batch, idle: cfg.IdleTimeout, logger: cfg.Logger},
+		log:       cfg.Logger,
+		slots:     make(chan struct{}, cfg.MaxIncoming),
+		wake:      make(chan struct{}, 1),
+		committed: make(chan struct{}, 1),
+		status:    map[string]*peerState{},
+		pending:   map[string]bool{},
+		hints:     map[string]hint{},
+		self:      map[string]bool{},
+	}, nil
+}
+
+// Start listens on Config.Listen and starts serving and syncing until ctx
+// ends or Close is called.
+func (n *Node) Start(ctx context.Context) error {
+	ln, err := net.Listen("tcp", n.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("--sync-listen %q: %w", n.cfg.Listen, err)
+	}
+	n.ln = ln
+	ctx, n.cancel = context.WithCancel(ctx)
+	n.ctx = ctx
+	n.wg.Add(2)
+	go func() { defer n.wg.Done(); n.acceptLoop(ctx) }()
+	go func() { defer n.wg.Done(); n.run(ctx) }()
+	n.log.Info("sync listening", "addr", n.Addr())
+	return nil
+}
+
+// Addr returns the address the node listens on (after Start).
+func (n *Node) Addr() string { return n.ln.Addr().String() }
+
+// Close stops the loop and the listener, ends running sessions and waits
+// for them. What a broken session had applied stays applied.
+func (n *Node) Close() error {
+	var err error
+	n.close.Do(func() {
+		if n.cancel == nil {
+			return // never started
+		}
+		n.cancel()
+		err = n.ln.Close()
+		n.wg.Wait()
+	})
+	if errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
+	return err
+}
+
+// SetPeers sets where the full sync finds peers' data-plane addresses
+// (Membership.SyncPeers); it is called every round.
+func (n *Node) SetPeers(peers func() []string) {
+	n.mu.Lock()
+	n.peers = peers
+	n.mu.Unlock()
+}
+
+// Trigger asks for a sync with addr as soon as possible, unless that peer
+// is backing off. Triggers coalesce: many before the next round make one
+// session.
+func (n *Node) Trigger(addr string) {
+	n.mu.Lock()
+	n.pending[addr] = true
+	n.mu.Unlock()
+	n.poke()
+}
+
+// Hint tells the node that site, reachable at addr, has reached seq. If
+// the local vector lacks it, the node syncs with addr soon; otherwise the
+// hint is dropped. It never blocks: the vector is read in the loop.
+func (n *Node) Hint(site string, seq uint64, addr string) {
+	n.mu.Lock()
+	if h, ok := n.hints[addr]; !ok || h.site != site || h.seq < seq {
+		n.hints[addr] = hint{site: site, seq: seq}
+	}
+	n.mu.Unlock()
+	n.poke()
+}
+
+func (n *Node) poke() {
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Status returns what the node knows of each peer, by address.
+func (n *Node) Status() []PeerStatus {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := make([]PeerStatus, 0, len(n.status))
+	for _, p := range n.status {
+		out = append(out, p.PeerStatus)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Addr != out[j].Addr {
+			return out[i].Addr < out[j].Addr
+		}
+		return out[i].Site < out[j].Site
+	})
+	return out
+}
+
+// run is the anti-entropy loop.
+func (n *Node) run(ctx context.Context) {
+	// The first full sync comes soon after start: a site that was away
+	// catches up before its first interval is over.
+	timer := time.NewTimer(jitter(n.cfg.Interval / 4))
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-n.wake:
+			for _, addr := range n.triggered(ctx) {
+				n.syncPeer(ctx, addr)
+			}
+		case <-timer.C:
+			if addr := n.pickPeer(); addr != "" {
+				n.syncPeer(ctx, addr)
+			}
+			timer.Reset(jitter(n.cfg.Interval))
+		}
+	}
+}
+
+// triggered takes the pending triggers and the hints the local vector
+// lacks.
+func (n *Node) triggered(ctx context.Context) []string {
+	n.mu.Lock()
+	addrs := make([]string, 0, len(n.pending)+len(n.hints))
+	for a := range n.pending {
+		addrs = append(addrs, a)
+	}
+	hints := n.hints
+	n.pending, n.hints = map[string]bool{}, map[string]hint{}
+	n.mu.Unlock()
+	if len(hints) > 0 {
+		vec, err := n.cfg.Log.Vector(ctx)
+		if err != nil {
+			n.log.Warn("sync: vector", "err", err)
+			return addrs
+		}
+		for addr, h := range hints {
+			if vec[h.site] < h.seq && !contains(addrs, addr) {
+				addrs = append(addrs, addr)
+			}
+		}
+	}
+	sort.Strings(addrs)
+	return addrs
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// pickPeer chooses the next full sync's peer: a random one of Serf's that
+// is not backing off, else a random seed that is not, else none.
+func (n *Node) pickPeer() string {
+	n.mu.Lock()
+	source := n.peers
+	n.mu.Unlock()
+	var fromSerf []string
+	if source != nil {
+		fromSerf = source()
+	}
+	now := time.Now()
+	for _, list := range [][]string{fromSerf, n.cfg.Seeds} {
+		n.mu.Lock()
+		var ready []string
+		for _, a := range list {
+			if n.ready(a, now) {
+				ready = append(ready, a)
+			}
+		}
+		n.mu.Unlock()
+		if len(ready) > 0 {
+			return ready[rand.IntN(len(ready))]
+		}
+	}
+	return ""
+}
+
+// ready reports whether addr may be dialled now. n.mu is held.
+func (n *Node) ready(addr string, now time.Time) bool {
+	if addr == "" || n.self[addr] {
+		return false
+	}
+	p := n.status[addr]
+	return p == nil || !now.Before(p.nextTry)
+}
+
+// syncPeer runs a session with addr unless it is backing off.
+func (n *Node) syncPeer(ctx context.Context, addr string) {
+	n.mu.Lock()
+	ok := n.ready(addr, time.Now())
+	n.mu.Unlock()
+	if !ok {
+		n.log.Debug("sync: peer backing off", "addr", addr)
+		return
+	}
+	n.SyncWith(ctx, addr)
+}
+
+// SyncWith runs one session with the peer at addr now, whatever its
+// back-off, and records the outcome in Status. Close ends it too.
+func (n *Node) SyncWith(ctx context.Context, addr string) (SessionStats, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if n.ctx != nil {
+		defer context.AfterFunc(n.ctx, cancel)()
+	}
+	stats, err := n.dialSession(ctx, addr)
+	n.recordOutgoing(addr, stats, err)
+	return stats, err
+}
+
+func (n *Node) dialSession(ctx context.Context, addr string) (SessionStats, error) {
+	raw, err := n.cfg.Dial(ctx, addr)
+	if err != nil {
+		return SessionStats{}, err
+	}
+	cc := &countingConn{Conn: raw}
+	tc := tls.Client(cc, n.tls)
+	if err := handshake(ctx, tc, n.cfg.HandshakeTimeout); err != nil {
+		tc.Close()
+		return SessionStats{}, err
+	}
+	return runSession(ctx, tc, cc, n.cfg.Log, n.scfg)
+}
+
+func (n *Node) recordOutgoing(addr string, stats SessionStats, err error) {
+	now := time.Now()
+	n.mu.Lock()
+	if errors.Is(err, ErrSameSite) {
+		n.self[addr] = true
+		n.mu.Unlock()
+		n.log.Info("sync: address is this site itself; not dialling it again", "addr", addr)
+		return
+	}
+	p := n.status[addr]
+	if p == nil {
+		p = &peerState{PeerStatus: PeerStatus{Addr: addr}}
+		n.status[addr] = p
+	}
+	if stats.Peer != "" {
+		p.Site = stats.Peer
+		// A site first seen dialling in is now known by its address.
+		if in := n.status["in:"+stats.Peer]; in != nil {
+			delete(n.status, "in:"+stats.Peer)
+			p.OpsReceived += in.OpsReceived
+			p.OpsSent += in.OpsSent
+			if in.LastSync.After(p.LastSync) {
+				p.LastSync = in.LastSync
+			}
+		}
+	}
+	p.OpsReceived += stats.Applied
+	p.OpsSent += stats.Sent
+	failures := p.Failures
+	if err == nil {
+		p.LastSync, p.LastError, p.Failures, p.nextTry = now, "", 0, time.Time{}
+	} else {
+		p.Failures++
+		p.LastError, p.LastErrorAt = err.Error(), now
+		p.nextTry = now.Add(jitter(n.backoff(p.Failures)))
+	}
+	n.mu.Unlock()
+
+	switch {
+	case err != nil && failures == 0:
+		n.log.Warn("sync failed; backing off", "addr", addr, "site", stats.Peer, "err", err)
+	case err != nil:
+		n.log.Debug("sync failed again", "addr", addr, "failures", failures+1, "err", err)
+	case failures > 0:
+		n.log.Info("sync works again", "addr", addr, "site", stats.Peer, "after_failures", failures)
+	}
+	if err == nil {
+		n.logSession("out", addr, stats)
+	}
+}
+
+// backoff is the wait after the given number of consecutive failures.
+func (n *Node) backoff(failures int) time.Duration {
+	d := n.cfg.Interval
+	for i := 1; i < failures && d < n.cfg.MaxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, n.cfg.MaxBackoff)
+}
+
+// jitter spreads d by ±25% so that sites started together do not sync in
+// lockstep.
+func jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return d*3/4 + rand.N(d/2+1)
+}
+
+func (n *Node) logSession(dir, addr string, s SessionStats) {
+	level := slog.LevelDebug
+	if s.Sent > 0 || s.Received > 0 {
+		level = slog.LevelInfo
+	}
+	n.log.Log(context.Background(), level, "sync session", "dir", dir, "addr", addr, "site", s.Peer,
+		"sent", s.Sent, "received", s.Received, "applied", s.Applied, "skipped", s.Skipped,
+		"rejected", s.Rejected, "bytes_out", s.BytesSent, "bytes_in", s.BytesReceived,
+		"duration", s.Duration.Round(time.Millisecond))
+}
+
+func (n *Node) acceptLoop(ctx context.Context) {
+	for {
+		c, err := n.ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			n.log.Warn("sync: accept", "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			continue
+		}
+		select {
+		case n.slots <- struct{}{}:
+		default:
+			// Busy: the peer retries in its next round.
+			c.Close()
+			continue
+		}
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			defer func() { <-n.slots }()
+			n.serve(ctx, c)
+		}()
+	}
+}
+
+// serve answers one peer's session.
+func (n *Node) serve(ctx context.Context, c net.Conn) {
+	remote := c.RemoteAddr().String()
+	cc := &countingConn{Conn: c}
+	tc := tls.Server(cc, n.tls)
+	if err := handshake(ctx, tc, n.cfg.HandshakeTimeout); err != nil {
+		tc.Close()
+		n.log.Warn("sync: refused a connection", "remote", remote, "err", err)
+		return
+	}
+	stats, err := runSession(ctx, tc, cc, n.cfg.Log, n.scfg)
+	if errors.Is(err, ErrSameSite) {
+		return
+	}
+	if stats.Peer != "" {
+		n.recordIncoming(stats, err)
+	}
+	if err != nil {
+		n.log.Warn("sync: session from peer failed", "remote", remote, "site", stats.Peer, "err", err)
+		return
+	}
+	n.logSession("in", remote, stats)
+}
+
+// recordIncoming counts a session a peer dialled under the entry that
+// already has its site, else under "in:SITE". It updates LastSync and the
+// counts only: back-off and LastError are about dialling that peer.
+func (n *Node) recordIncoming(stats SessionStats, err error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var p *peerState
+	for _, q := range n.status {
+		if q.Site == stats.Peer {
+			p = q
+			break
+		}
+	}
+	if p == nil {
+		p = &peerState{PeerStatus: PeerStatus{Site: stats.Peer}}
+		n.status["in:"+stats.Peer] = p
+	}
+	p.OpsReceived += stats.Applied
+	p.OpsSent += stats.Sent
+	if err == nil {
+		p.LastSync = time.Now()
+	}
+}

@@ -1,0 +1,407 @@
+package sync
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"time"
+
+	"pforte/engine"
+)
+
+// A session is one exchange over one connection, the same on both ends:
+//
+//	both:     hello {site, vector, keys}      → each learns the other's keys
+//	both:     ops [batch] … ops [batch], done → what the peer's vector lacks
+//	both:     apply each batch received until the peer's done, then fin
+//	          close when both have sent and received fin
+//
+// A fin says "all you sent is applied", so when a session returns without
+// error, the peer holds everything this side sent.
+// Each side sends, for every origin where its vector is ahead of the
+// peer's, the ops after the peer's seq, read from the log in batches with a
+// cursor, so a backlog of a million ops needs no more memory than one
+// batch. Each batch is applied in one transaction as it arrives; a
+// rejected op is logged and the stream goes on. A broken connection loses
+// nothing: what was applied stays, and the next session starts again from
+// the vectors.
+
+const (
+	protocolVersion = 1
+	// DefaultBatch is the number of ops per batch: one read from the log,
+	// one frame, one transaction at the receiver.
+	DefaultBatch = 500
+	// demoOrigin is the origin of the demo seed (app.DemoOps): every demo
+	// site writes the very same unsigned ops itself, so they never travel.
+	demoOrigin = "demo"
+	// maxLoggedRejections per session; the rest are only counted.
+	maxLoggedRejections = 10
+)
+
+const (
+	msgHello = "hello"
+	msgOps   = "ops"
+	msgDone  = "done"
+	msgFin   = "fin"
+)
+
+// message is one frame, JSON encoded.
+type message struct {
+	Type   string            `json:"t"`
+	V      int               `json:"v,omitempty"`
+	Site   string            `json:"site,omitempty"`
+	Vector map[string]uint64 `json:"vector,omitempty"`
+	Keys   map[string][]byte `json:"keys,omitempty"`
+	Ops    []wireOp          `json:"ops,omitempty"`
+}
+
+// wireOp carries an op with its data and personal data as bytes (base64 in
+// JSON), not as embedded JSON: encoding/json would compact and HTML-escape
+// embedded JSON, and the signature covers the exact bytes.
+type wireOp struct {
+	Origin       string `json:"o"`
+	Seq          uint64 `json:"s"`
+	HLC          uint64 `json:"h"`
+	Author       string `json:"a,omitempty"`
+	Kind         string `json:"k"`
+	Entity       string `json:"e"`
+	Data         []byte `json:"d,omitempty"`
+	Personal     []byte `json:"p,omitempty"`
+	PersonalHash []byte `json:"ph,omitempty"`
+	Sig          []byte `json:"sig,omitempty"`
+}
+
+func toWire(op engine.Op) wireOp {
+	return wireOp{
+		Origin: op.Origin, Seq: op.Seq, HLC: uint64(op.HLC), Author: op.Author, Kind: op.Kind,
+		Entity: op.Entity, Data: op.Data, Personal: op.Personal, PersonalHash: op.PersonalHash, Sig: op.Sig,
+	}
+}
+
+func (w wireOp) op() engine.Op {
+	return engine.Op{
+		Origin: w.Origin, Seq: w.Seq, HLC: engine.HLC(w.HLC), Author: w.Author, Kind: w.Kind,
+		Entity: w.Entity, Data: w.Data, Personal: w.Personal, PersonalHash: w.PersonalHash, Sig: w.Sig,
+	}
+}
+
+// SessionStats reports one session.
+type SessionStats struct {
+	Peer          string // the peer's site ("" if the hello never came)
+	Sent          int    // ops sent
+	Received      int    // ops received
+	Applied       int    // of those, new and stored
+	Skipped       int    // already held
+	Rejected      int    // refused by the log (forged, malformed, out of order)
+	BytesSent     int64  // on the wire, TLS included
+	BytesReceived int64
+	Duration      time.Duration
+}
+
+// Errors of a session.
+var (
+	ErrSameSite = errors.New("sync: peer has this site's name (this site itself, or two sites configured alike)")
+	ErrProtocol = errors.New("sync: protocol violation")
+)
+
+type sessionConfig struct {
+	batch  int
+	idle   time.Duration
+	logger *slog.Logger
+}
+
+// session is the state of one exchange.
+type session struct {
+	lg     Log
+	fc     *frameConn
+	cfg    sessionConfig
+	stats  SessionStats
+	logged int // rejections logged so far
+}
+
+// runSession runs one exchange over an established connection and closes
+// it. raw, if not nil, is the connection under TLS whose bytes are counted.
+func runSession(ctx context.Context, conn net.Conn, raw *countingConn, lg Log, cfg sessionConfig) (SessionStats, error) {
+	start := time.Now()
+	ctx, cancel := context.WithCancelCause(ctx)
+	// Cancelling closes the connection: that unblocks one direction when
+	// the other fails, and ends the session when the node stops.
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer func() {
+		stop()
+		cancel(nil)
+		conn.Close()
+	}()
+	s := &session{lg: lg, fc: newFrameConn(conn, cfg.idle), cfg: cfg}
+
+	peerHello := make(chan *message, 1)
+	peerDone := make(chan struct{})
+	helloSent := make(chan struct{})
+	sendErr := make(chan error, 1)
+	go func() {
+		err := s.sendSide(ctx, helloSent, peerHello, peerDone)
+		if err != nil {
+			cancel(err)
+		}
+		sendErr <- err
+	}()
+	rerr := s.receiveSide(ctx, peerHello, peerDone)
+	if errors.Is(rerr, ErrSameSite) {
+		<-helloSent // so that the other end, this site too, learns why
+	}
+	if rerr != nil {
+		cancel(rerr)
+	}
+	var err error
+	if serr := <-sendErr; rerr != nil || serr != nil {
+		// The first failure closed the connection under the other
+		// direction: report it, not the "use of closed connection" after.
+		err = context.Cause(ctx)
+	}
+	s.stats.Duration = time.Since(start)
+	if raw != nil {
+		s.stats.BytesSent, s.stats.BytesReceived = raw.written.Load(), raw.read.Load()
+	}
+	return s.stats, err
+}
+
+// sendSide sends the hello, waits for the peer's, streams what the peer
+// lacks and says done; once the peer's stream is applied, says fin.
+func (s *session) sendSide(ctx context.Context, helloSent chan<- struct{}, peerHello <-chan *message, peerDone <-chan struct{}) error {
+	signalled := false
+	defer func() {
+		if !signalled {
+			close(helloSent)
+		}
+	}()
+	mine, err := s.lg.Vector(ctx)
+	if err != nil {
+		return fmt.Errorf("vector: %w", err)
+	}
+	keys, err := s.lg.SiteKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("site keys: %w", err)
+	}
+	hello := message{Type: msgHello, V: protocolVersion, Site: s.lg.Site(), Vector: mine, Keys: map[string][]byte{}}
+	for site, k := range keys {
+		hello.Keys[site] = k
+	}
+	err = s.write(hello)
+	close(helloSent)
+	signalled = true
+	if err != nil {
+		return err
+	}
+	var peer *message
+	select {
+	case peer = <-peerHello:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	origins := make([]string, 0, len(mine))
+	for o := range mine {
+		origins = append(origins, o)
+	}
+	slices.Sort(origins)
+	for _, origin := range origins {
+		// A site never takes its own ops from a peer (the store refuses
+		// them: it is their only author), so they are not sent.
+		if origin == demoOrigin || origin == peer.Site || mine[origin] <= peer.Vector[origin] {
+			continue
+		}
+		if err := s.stream(ctx, origin, peer.Vector[origin], mine[origin]); err != nil {
+			return err
+		}
+	}
+	if err := s.write(message{Type: msgDone}); err != nil {
+		return err
+	}
+	select {
+	case <-peerDone:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return s.write(message{Type: msgFin})
+}
+
+// stream sends origin's ops with after < seq ≤ upto, a batch at a time.
+func (s *session) stream(ctx context.Context, origin string, after, upto uint64) error {
+	for cursor := after; cursor < upto; {
+		limit := int(min(uint64(s.cfg.batch), upto-cursor))
+		ops, err := s.lg.OpsAfter(ctx, origin, cursor, limit)
+		if err != nil {
+			return fmt.Errorf("ops of %s after %d: %w", origin, cursor, err)
+		}
+		// Never more than asked, never past the vector sent in the hello.
+		if len(ops) > limit {
+			ops = ops[:limit]
+		}
+		for len(ops) > 0 && ops[len(ops)-1].Seq > upto {
+			ops = ops[:len(ops)-1]
+		}
+		if len(ops) == 0 || ops[len(ops)-1].Seq <= cursor {
+			s.cfg.logger.Warn("sync: log holds fewer ops than its vector says", "origin", origin, "after", cursor, "vector", upto)
+			return nil
+		}
+		if err := s.sendOps(ops); err != nil {
+			return err
+		}
+		cursor = ops[len(ops)-1].Seq
+	}
+	return nil
+}
+
+// sendOps sends one batch, halving it until each frame fits.
+func (s *session) sendOps(ops []engine.Op) error {
+	m := message{Type: msgOps, Ops: make([]wireOp, len(ops))}
+	for i, op := range ops {
+		m.Ops[i] = toWire(op)
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	if len(b) > s.fc.limit {
+		if len(ops) == 1 {
+			return fmt.Errorf("op %s/%d: %w (%d bytes)", ops[0].Origin, ops[0].Seq, ErrFrameTooLarge, len(b))
+		}
+		half := len(ops) / 2
+		if err := s.sendOps(ops[:half]); err != nil {
+			return err
+		}
+		return s.sendOps(ops[half:])
+	}
+	if err := s.fc.writeFrame(b); err != nil {
+		return err
+	}
+	s.stats.Sent += len(ops)
+	return nil
+}
+
+func (s *session) write(m message) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return s.fc.writeFrame(b)
+}
+
+func (s *session) read() (*message, error) {
+	b, err := s.fc.readFrame()
+	if err != nil {
+		return nil, err
+	}
+	var m message
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrProtocol, err)
+	}
+	return &m, nil
+}
+
+// receiveSide reads the peer's hello, learns its keys, applies the peer's
+// batches until its done, and waits for its fin.
+func (s *session) receiveSide(ctx context.Context, peerHello chan<- *message, peerDone chan<- struct{}) error {
+	hello, err := s.read()
+	if err != nil {
+		return fmt.Errorf("read hello: %w", err)
+	}
+	switch {
+	case hello.Type != msgHello:
+		return fmt.Errorf("%w: first message %q, want hello", ErrProtocol, hello.Type)
+	case hello.V != protocolVersion:
+		return fmt.Errorf("%w: peer speaks version %d, want %d", ErrProtocol, hello.V, protocolVersion)
+	case hello.Site == "":
+		return fmt.Errorf("%w: hello without a site", ErrProtocol)
+	case hello.Site == s.lg.Site():
+		return ErrSameSite
+	}
+	s.stats.Peer = hello.Site
+	s.learnKeys(ctx, hello)
+	peerHello <- hello
+
+	for {
+		m, err := s.read()
+		if err != nil {
+			return fmt.Errorf("read from %s: %w", hello.Site, err)
+		}
+		switch m.Type {
+		case msgDone:
+			close(peerDone)
+			return s.expectFin(hello.Site)
+		case msgOps:
+			if err := s.apply(ctx, m.Ops); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("%w: unexpected %q", ErrProtocol, m.Type)
+		}
+	}
+}
+
+func (s *session) expectFin(peer string) error {
+	m, err := s.read()
+	if err != nil {
+		return fmt.Errorf("read fin from %s: %w", peer, err)
+	}
+	if m.Type != msgFin {
+		return fmt.Errorf("%w: %q after done, want fin", ErrProtocol, m.Type)
+	}
+	return nil
+}
+
+// learnKeys records the keys the peer knows that this site does not. The
+// log keeps the first key it saw for a site; a conflicting one is logged,
+// and ops signed with it fail their signature check, one by one.
+func (s *session) learnKeys(ctx context.Context, hello *message) {
+	known, err := s.lg.SiteKeys(ctx)
+	if err != nil {
+		s.cfg.logger.Warn("sync: site keys", "err", err)
+		return
+	}
+	keys := make(map[string]ed25519.PublicKey, len(hello.Keys))
+	for site, k := range hello.Keys {
+		if site == s.lg.Site() || known[site].Equal(ed25519.PublicKey(k)) {
+			continue // its own key a site never learns from others
+		}
+		if len(k) != ed25519.PublicKeySize {
+			s.cfg.logger.Warn("sync: peer sent a malformed site key", "peer", hello.Site, "site", site, "bytes", len(k))
+			continue
+		}
+		keys[site] = ed25519.PublicKey(k)
+	}
+	if len(keys) == 0 {
+		return
+	}
+	if err := s.lg.LearnSiteKeys(ctx, keys); err != nil {
+		s.cfg.logger.Warn("sync: site keys refused", "peer", hello.Site, "err", err)
+	}
+}
+
+// apply stores one batch in one transaction, logging what was refused.
+func (s *session) apply(ctx context.Context, batch []wireOp) error {
+	ops := make([]engine.Op, len(batch))
+	for i, w := range batch {
+		ops[i] = w.op()
+	}
+	res, err := s.lg.ApplyRemote(ctx, ops)
+	if err != nil {
+		return fmt.Errorf("apply %d ops: %w", len(ops), err)
+	}
+	s.stats.Received += len(ops)
+	s.stats.Applied += res.Applied
+	s.stats.Skipped += res.Skipped
+	s.stats.Rejected += len(res.Rejected)
+	for _, r := range res.Rejected {
+		if s.logged >= maxLoggedRejections {
+			break
+		}
+		s.logged++
+		s.cfg.logger.Warn("sync: op rejected", "peer", s.stats.Peer, "origin", r.Origin, "seq", r.Seq, "reason", r.Reason)
+	}
+	return nil
+}
