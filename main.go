@@ -72,6 +72,7 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
   pforte serve --data DIR --listen ADDR --site NAME --building ID
                [--gossip ADDR] [--join ADDR[,ADDR...]] [--cluster-key FILE] [--demo]
+               [--sync-listen ADDR] [--sync-seeds ADDR[,ADDR...]] [--fake-time RFC3339]
   pforte [same flags]     the desktop window (desktop build only)
   pforte keygen FILE      write a new cluster key
   pforte version
@@ -91,6 +92,8 @@ func parseConfig(name string, args []string, stderr io.Writer) (app.Config, stri
 	fs.StringVar(&cfg.Gossip, "gossip", cfg.Gossip, "Serf bind address, e.g. 127.0.0.1:7946 (empty: no cluster)")
 	join := fs.String("join", "", "comma-separated gossip addresses of other sites")
 	fs.StringVar(&cfg.ClusterKeyFile, "cluster-key", cfg.ClusterKeyFile, "file with the cluster secret (pforte keygen)")
+	fs.StringVar(&cfg.SyncListen, "sync-listen", cfg.SyncListen, "replication address (default: the gossip host, a free port)")
+	seeds := fs.String("sync-seeds", "", "comma-separated replication addresses of other sites, tried when gossip knows no peer")
 	fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "seed the demo municipality into an empty database")
 	fakeTime := fs.String("fake-time", "", "for demos and tests: start the clock at this RFC 3339 time")
 	if err := fs.Parse(args); err != nil {
@@ -99,11 +102,8 @@ func parseConfig(name string, args []string, stderr io.Writer) (app.Config, stri
 	if fs.NArg() > 0 {
 		return cfg, "", fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	for _, j := range strings.Split(*join, ",") {
-		if j = strings.TrimSpace(j); j != "" {
-			cfg.Join = append(cfg.Join, j)
-		}
-	}
+	cfg.Join = splitList(*join)
+	cfg.SyncSeeds = splitList(*seeds)
 	if *fakeTime != "" {
 		t, err := time.Parse(time.RFC3339, *fakeTime)
 		if err != nil {
@@ -113,6 +113,16 @@ func parseConfig(name string, args []string, stderr io.Writer) (app.Config, stri
 	}
 	cfg.Version = version
 	return cfg, *listen, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, e := range strings.Split(s, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // serve runs the headless server until SIGINT or SIGTERM.

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -33,9 +34,13 @@ type Config struct {
 	Gossip         string   // Serf bind address; "" runs without a cluster
 	Join           []string // other sites' gossip addresses
 	ClusterKeyFile string   // the shared cluster secret
-	Demo           bool     // seed the demo municipality into an empty database
-	Version        string
-	Clock          engine.Clock // nil means the system clock
+	// SyncListen is the replication (anti-entropy) address. Empty: with
+	// --gossip and a cluster key, the gossip host on a free port.
+	SyncListen string
+	SyncSeeds  []string // replication addresses tried when gossip knows no peer
+	Demo       bool     // seed the demo municipality into an empty database
+	Version    string
+	Clock      engine.Clock // nil means the system clock
 }
 
 // DefaultConfig returns the configuration of a single site named after the
@@ -70,6 +75,8 @@ type App struct {
 	store     *store.Store
 	cron      *cron.Cron
 	members   *psync.Membership // nil without --gossip
+	sync      *psync.Node       // nil without a cluster key
+	key       []byte            // the cluster key, if any
 	building  engine.Building
 	calls     *callBroker
 	done      chan struct{} // closed by Close: ends the event streams
@@ -98,6 +105,13 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	if err := a.startMembership(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := a.startSync(); err != nil {
+		if a.members != nil {
+			a.members.Leave()
+		}
 		st.Close()
 		return nil, err
 	}
@@ -164,20 +178,21 @@ func (a *App) startJobs() {
 // startMembership joins the cluster through Serf when a gossip address is
 // configured.
 func (a *App) startMembership() error {
+	if a.cfg.ClusterKeyFile != "" {
+		k, err := psync.ReadKey(a.cfg.ClusterKeyFile)
+		if err != nil {
+			return fmt.Errorf("--cluster-key: %w", err)
+		}
+		a.key = k
+	}
 	if a.cfg.Gossip == "" {
 		if len(a.cfg.Join) > 0 {
 			return errors.New("--join needs --gossip: the address this site gossips on")
 		}
 		return nil
 	}
-	var key []byte
-	if a.cfg.ClusterKeyFile != "" {
-		k, err := psync.ReadKey(a.cfg.ClusterKeyFile)
-		if err != nil {
-			return fmt.Errorf("--cluster-key: %w", err)
-		}
-		key = k
-	} else {
+	key := a.key
+	if key == nil {
 		a.log.Warn("gossip is not encrypted: start every site with --cluster-key FILE (pforte keygen FILE)")
 	}
 	m, err := psync.StartMembership(psync.MembershipConfig{
@@ -191,10 +206,58 @@ func (a *App) startMembership() error {
 	return nil
 }
 
-// Close leaves the cluster, stops the jobs (waiting for a running one) and
-// closes the database.
+// startSync starts replication when the site has a cluster key and a
+// place to listen: --sync-listen, or the gossip host on a free port.
+func (a *App) startSync() error {
+	listen := a.cfg.SyncListen
+	if listen == "" && a.cfg.Gossip != "" {
+		host, _, err := net.SplitHostPort(a.cfg.Gossip)
+		if err != nil {
+			return fmt.Errorf("--gossip %q: %w", a.cfg.Gossip, err)
+		}
+		listen = net.JoinHostPort(host, "0")
+	}
+	switch {
+	case listen == "" && len(a.cfg.SyncSeeds) > 0:
+		return errors.New("--sync-seeds needs --sync-listen or --gossip")
+	case listen == "":
+		return nil
+	case a.key == nil:
+		if a.cfg.SyncListen != "" {
+			return errors.New("--sync-listen needs --cluster-key: the data channel is encrypted with it")
+		}
+		a.log.Warn("no replication: start every site with --cluster-key FILE to share bookings and visits")
+		return nil
+	}
+	n, err := psync.NewNode(psync.Config{Log: a.store, Key: a.key, Listen: listen, Seeds: a.cfg.SyncSeeds, Logger: a.log})
+	if err != nil {
+		return err
+	}
+	if err := n.Start(context.Background()); err != nil {
+		return err
+	}
+	if a.members != nil {
+		if err := n.Attach(a.members); err != nil {
+			n.Close()
+			return err
+		}
+	}
+	a.store.OnCommit(n.Committed)
+	a.sync = n
+	a.log.Info("replication", "addr", n.Addr())
+	return nil
+}
+
+// Close stops replication, leaves the cluster, stops the jobs (waiting for
+// a running one) and closes the database.
 func (a *App) Close() error {
 	a.closeOnce.Do(func() { close(a.done) })
+	if a.sync != nil {
+		if err := a.sync.Close(); err != nil {
+			a.log.Warn("stop replication", "err", err)
+		}
+		a.sync = nil
+	}
 	if a.members != nil {
 		if err := a.members.Leave(); err != nil {
 			a.log.Warn("leave cluster", "err", err)

@@ -41,7 +41,8 @@ type Store struct {
 
 	writeMu   sync.Mutex // one transaction at a time, see write
 	pendingMu sync.Mutex
-	pending   []*job                         // writes waiting for the next transaction
+	pending   []*job // writes waiting for the next transaction
+	onCommit  atomic.Pointer[func()]
 	seq       uint64                         // the last seq this site wrote; under writeMu
 	stmts     sync.Map                       // query → *sql.Stmt, see prepared
 	occ       *engine.OccupancyIndex         // active appointments, in memory

@@ -129,6 +129,9 @@ func (s *Store) runBatch(batch []*job) {
 		return
 	}
 	s.seq = seq
+	if f := s.onCommit.Load(); f != nil && len(ran) > 0 {
+		(*f)()
+	}
 	var err2 error
 	if configChanged {
 		if err := s.loadCatalog(context.Background()); err != nil {
@@ -155,3 +158,7 @@ func (s *Store) undo(changed []engine.Appointment) {
 		}
 	}
 }
+
+// OnCommit registers f to run after every transaction that wrote
+// something (sync announces the new seq). f must not block.
+func (s *Store) OnCommit(f func()) { s.onCommit.Store(&f) }
