@@ -6,7 +6,7 @@
 // (default e2e/out).
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -208,6 +208,16 @@ export async function launchBrowser({ width = 1280, height = 800 } = {}) {
       rmSync(profileDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Writes a new cluster key with `pforte keygen FILE` and returns the file's
+ * path: for a server started with extraArgs ['--gossip', '127.0.0.1:0',
+ * '--cluster-key', file].
+ */
+export function writeClusterKey(file) {
+  execFileSync(BIN, ['keygen', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return file;
 }
 
 /** A fresh temporary data folder for one server; remove it with rmSync. */

@@ -7,6 +7,7 @@ import {
   checkIn,
   createVisit,
   followCalls,
+  getSyncStatus,
   listCalls,
   listPresentVisits,
   listSlots,
@@ -232,5 +233,15 @@ describe('followCalls', () => {
     stream.close();
     expect(FakeEventSource.all[1].closed).toBe(true);
     vi.useRealTimers();
+  });
+});
+
+describe('getSyncStatus', () => {
+  it('GETs /api/sync/status and answers it as sent', async () => {
+    const body = { site: 'rathaus-1', replicating: true, vector: { 'rathaus-1': 120 }, peers: [] };
+    const calls = mockFetch(200, JSON.stringify(body));
+    expect(await getSyncStatus()).toEqual(body);
+    expect(calls[0].url).toBe('/api/sync/status');
+    expect(calls[0].init.method).toBe('GET');
   });
 });

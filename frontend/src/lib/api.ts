@@ -627,3 +627,34 @@ export function followCalls(
     },
   };
 }
+
+/** alive, failed, left, leaving as Serf sees the site; unknown for a replication seed Serf does not know. */
+export type PeerStatus = 'alive' | 'failed' | 'left' | 'leaving' | 'unknown';
+
+/** One other site, as GET /api/sync/status lists it. */
+export interface SyncPeer {
+  site: string;
+  building: string;
+  /** The gossip address. */
+  addr: string;
+  status: PeerStatus | string;
+  /** The last successful replication with it (RFC 3339); null until the first. */
+  last_sync: string | null;
+  sync_addr?: string;
+  last_error?: string;
+  ops_received: number;
+  ops_sent: number;
+}
+
+/** GET /api/sync/status: this site's version vector (per origin, the highest contiguous seq held) and its peers. */
+export interface SyncStatus {
+  site: string;
+  /** false: a single site without a cluster (no --gossip / cluster key). */
+  replicating: boolean;
+  vector: Record<string, number> | null;
+  peers: SyncPeer[] | null;
+}
+
+export function getSyncStatus(): Promise<SyncStatus> {
+  return request('GET', '/api/sync/status');
+}

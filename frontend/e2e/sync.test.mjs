@@ -1,0 +1,206 @@
+// End-to-end test of the Standorte screen and the offline banner against
+// the real headless server and Debian's Chromium, with three servers and no
+// real cluster:
+//
+// - a single site (--demo, no --gossip): "Replikation aus", no banner;
+// - a lone cluster site (--gossip 127.0.0.1:0 with a cluster key, nobody
+//   to join): replication on, no other site listed, and no banner: a site
+//   with no other site known is alone, not offline (see src/lib/sync.ts);
+// - a cluster site whose only replication seed is a port nothing listens
+//   on: the seed is listed (unbekannt, noch nie, its error) and every desk
+//   screen shows the offline banner, the kiosks do not.
+//
+// Last, the single site is stopped under an open desk screen: the banner
+// says the Pforte service cannot be reached.
+//
+// Build first, from the repository root:
+//
+//   (cd frontend && npm run build) && CGO_ENABLED=0 go build -o bin/pforte .
+//
+// See helpers.mjs for PFORTE_BIN, CHROMIUM and E2E_OUT.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import {
+  OUT,
+  checkPrerequisites,
+  eventually,
+  getJSON,
+  killServer,
+  launchBrowser,
+  postJSON,
+  removeDir,
+  sleep,
+  startServer,
+  stopServer,
+  tempDataDir,
+  unusedPort,
+  writeClusterKey,
+} from './helpers.mjs';
+
+const BUILDING = 'buergerbuero';
+const OFFLINE =
+  'Offline: keine Verbindung zu den anderen Standorten. Buchungen und Anmeldungen werden gespeichert und später abgeglichen.';
+const UNREACHABLE = 'Keine Verbindung zum Pforte-Dienst.';
+// The desks poll every 5 s; a little more than one round.
+const POLL_WAIT = 6_000;
+
+const squash = (s) => s.replace(/\s+/g, ' ').trim();
+
+describe('sync status and offline banner', { timeout: 300_000 }, () => {
+  const dirs = [];
+  let browser;
+  let single;
+  let lone;
+  let cut;
+  let page;
+  const pageErrors = [];
+
+  const banner = () => page.getByTestId('offline-banner');
+
+  async function openStandorte(server) {
+    await page.goto(`${server.url}/#/standorte`);
+    await page.getByTestId('sync-replication').waitFor();
+  }
+
+  before(async () => {
+    checkPrerequisites();
+    for (let i = 0; i < 3; i++) dirs.push(tempDataDir());
+    const key = writeClusterKey(join(dirs[1], 'cluster.key'));
+    const cluster = ['--gossip', '127.0.0.1:0', '--cluster-key', key];
+    const seed = `127.0.0.1:${await unusedPort()}`;
+    [single, lone, cut] = await Promise.all([
+      startServer(dirs[0], { site: 'e2e-einzeln', building: BUILDING }),
+      startServer(dirs[1], { site: 'e2e-allein', building: BUILDING, extraArgs: cluster }),
+      startServer(dirs[2], { site: 'e2e-getrennt', building: BUILDING, extraArgs: [...cluster, '--sync-seeds', seed] }),
+    ]);
+    browser = await launchBrowser();
+    page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    page.on('pageerror', (err) => pageErrors.push(String(err)));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await Promise.all([single, lone, cut].map((s) => killServer(s)));
+    for (const d of dirs) removeDir(d);
+  });
+
+  it('a single site: Replikation aus, no banner, and the header still fits at 1280 px', async () => {
+    const st = await getJSON(single, '/api/sync/status');
+    assert.equal(st.replicating, false);
+
+    await openStandorte(single);
+    assert.equal(await page.getByTestId('sync-site').innerText(), 'e2e-einzeln');
+    assert.match(await page.getByTestId('sync-replication').innerText(), /^Replikation aus/);
+    assert.equal(await page.getByTestId('sync-peers').count(), 0);
+    // The demo data is nobody's site: not in "Stand je Standort".
+    assert.doesNotMatch(await page.getByTestId('standorte').innerText(), /demo/);
+    await page.locator('nav a[aria-current="page"]', { hasText: 'Standorte' }).waitFor();
+
+    await page.goto(`${single.url}/#/empfang`);
+    await page.getByTestId('building-select').waitFor();
+    const fit = await page.evaluate(() => {
+      const bar = document.querySelector('.topbar');
+      const nav = bar.querySelector('nav');
+      const select = bar.querySelector('.building-select');
+      return {
+        overflow: bar.scrollWidth - bar.clientWidth,
+        height: bar.getBoundingClientRect().height,
+        navTop: nav.getBoundingClientRect().top,
+        selectTop: select.getBoundingClientRect().top,
+        selectRight: select.getBoundingClientRect().right,
+        links: [...nav.querySelectorAll('a')].map((a) => a.textContent.trim()),
+      };
+    });
+    assert.deepEqual(fit.links, ['Empfang', 'Termin buchen', 'Tagesansicht', 'Standorte', 'Einstellungen']);
+    assert.ok(fit.overflow <= 0, `header overflows by ${fit.overflow} px`);
+    assert.ok(fit.height <= 72, `header wraps: ${fit.height} px high`);
+    assert.ok(fit.selectRight <= 1280 && Math.abs(fit.selectTop - fit.navTop) < 20, 'building select on the nav line');
+
+    await sleep(POLL_WAIT);
+    assert.equal(await banner().count(), 0, 'no offline banner without replication');
+  });
+
+  it('a lone cluster site: replication on, no other site, no banner', async () => {
+    const v = await postJSON(lone, '/api/visits', {
+      building: BUILDING,
+      name: 'Erika Mustermann',
+      phone: '0171 2345678',
+      email: '',
+      address: '',
+      host: 'staff-aydin',
+      appointment_id: '',
+      reason: '',
+    });
+    assert.equal(v.status, 201, JSON.stringify(v.body));
+    const st = await getJSON(lone, '/api/sync/status');
+    assert.equal(st.replicating, true);
+    assert.deepEqual(st.peers, []);
+    const seq = st.vector['e2e-allein'];
+    assert.ok(seq >= 1, `own changes in the vector: ${JSON.stringify(st.vector)}`);
+
+    await openStandorte(lone);
+    assert.match(await page.getByTestId('sync-replication').innerText(), /^Replikation an\. Noch kein anderer Standort bekannt/);
+    await page.getByTestId('sync-no-peers').waitFor();
+    assert.equal(await page.getByTestId('sync-peer-count').innerText(), '0');
+    assert.equal(await page.getByTestId('sync-peer').count(), 0);
+    assert.equal(
+      squash(await page.getByTestId('sync-vector').innerText()),
+      `e2e-allein bis Nr. ${seq} (eigener Standort)`,
+    );
+
+    await sleep(POLL_WAIT);
+    assert.equal(await banner().count(), 0, 'a lone site is not offline');
+    await page.screenshot({ path: join(OUT, 'sync.png'), fullPage: true });
+
+    await page.goto(`${lone.url}/#/tag`);
+    await page.locator('nav a[aria-current="page"]', { hasText: 'Tagesansicht' }).waitFor();
+    await sleep(1_000);
+    assert.equal(await banner().count(), 0);
+  });
+
+  it('a site whose only seed does not answer: the seed is listed and every desk shows the offline banner', async () => {
+    await openStandorte(cut);
+    const row = page.getByTestId('sync-peer');
+    await eventually('the seed row', async () => assert.equal(await row.count(), 1));
+    const cells = (await row.locator('th, td').allInnerTexts()).map(squash);
+    assert.match(cells[0], /^unbenannt 127\.0\.0\.1:\d+$/);
+    assert.deepEqual([cells[2], cells[3], cells[5], cells[6]], ['unbekannt', 'noch nie', '0', '0']);
+    await eventually('the seed’s error', async () => {
+      assert.match(squash(await row.locator('td.peer-error').innerText()), /refused|127\.0\.0\.1/);
+    });
+    await eventually('the banner on Standorte', async () => assert.equal(squash(await banner().innerText()), OFFLINE));
+    await page.screenshot({ path: join(OUT, 'sync-offline.png'), fullPage: true });
+
+    for (const route of ['empfang', 'termin', 'tag', 'einstellungen']) {
+      await page.goto(`${cut.url}/#/${route}`);
+      await eventually(`the banner on #/${route}`, async () => assert.equal(squash(await banner().innerText()), OFFLINE));
+    }
+
+    // The kiosks are for citizens: no banner there.
+    for (const route of ['checkin', 'aufruf']) {
+      await page.goto(`${cut.url}/#/${route}`);
+      await page.getByTestId('kiosk').waitFor();
+      await sleep(POLL_WAIT);
+      assert.equal(await banner().count(), 0, `no banner on #/${route}`);
+    }
+  });
+
+  it('a server that stops answering: Keine Verbindung zum Pforte-Dienst.', async () => {
+    await page.goto(`${single.url}/#/empfang`);
+    await page.getByTestId('building-select').waitFor();
+    await stopServer(single);
+    await eventually(
+      'the unreachable banner',
+      async () => assert.equal(squash(await banner().innerText()), UNREACHABLE),
+      POLL_WAIT * 2,
+    );
+  });
+
+  it('raised no script errors and the servers stop cleanly', async () => {
+    assert.deepEqual(pageErrors, []);
+    await stopServer(lone);
+    await stopServer(cut);
+  });
+});
