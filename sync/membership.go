@@ -77,6 +77,11 @@ func StartMembership(cfg MembershipConfig, logger *slog.Logger) (*Membership, er
 	conf.TombstoneTimeout = awayTolerance
 	conf.SnapshotPath = filepath.Join(cfg.DataDir, "serf.snapshot")
 	conf.RejoinAfterLeave = true
+	// A site that crashed and came back on another address (port 0, a new
+	// DHCP lease) must not be voted out as a name conflict, which shuts
+	// its Serf down for good; its old self is declared dead and the name
+	// reclaimed instead.
+	conf.EnableNameConflictResolution = false
 	events := make(chan serf.Event, 64)
 	conf.EventCh = events
 	serfLog := log.New(&slogWriter{logger}, "", 0)
@@ -88,6 +93,11 @@ func StartMembership(cfg MembershipConfig, logger *slog.Logger) (*Membership, er
 	ml.AdvertiseAddr, ml.AdvertisePort = "", 0
 	// The label keeps Pforte's gossip apart from any other Serf on the LAN.
 	ml.Label = "pforte"
+	// A crashed site's name is free for its restarted self two seconds
+	// after the others declared it dead; push-pull every 10 s (LAN
+	// default 30 s) tells them the new address soon after.
+	ml.DeadNodeReclaimTime = 2 * time.Second
+	ml.PushPullInterval = 10 * time.Second
 	ml.SecretKey = cfg.Key
 	ml.Logger = serfLog
 	conf.MemberlistConfig = ml
