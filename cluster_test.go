@@ -281,7 +281,14 @@ func TestCluster(t *testing.T) {
 	// 3. A site with another key shares nothing, either way.
 	otherKey := filepath.Join(dir, "other.key")
 	runBin(t, bin, "keygen", otherKey)
-	s4 := c.startWithKey(site{name: "s4", building: "rathaus-1", data: filepath.Join(dir, "data4")}, s1.gossip, otherKey)
+	// It joins by gossip and, so that the data channel is tried too, names
+	// site 1's replication address as a seed.
+	repl := replicationLine.FindStringSubmatch(s1.stderr.String())
+	if repl == nil {
+		t.Fatalf("site 1 logged no replication address:\n%s", s1.stderr.String())
+	}
+	s4 := c.startOn(site{name: "s4", building: "rathaus-1", data: filepath.Join(dir, "data4")},
+		"127.0.0.1:0", s1.gossip, otherKey, "--sync-seeds", repl[1])
 	var stranger struct{ ID string }
 	mustPost(t, s4.url+"/api/visits", map[string]any{
 		"building": "buergerbuero", "name": "Fremder Gast", "phone": "0170 1234567",
@@ -298,7 +305,11 @@ func TestCluster(t *testing.T) {
 	} else if len(vs) != 0 {
 		t.Errorf("site 4 (other key) sees %d of site 3's visits", len(vs))
 	}
-	if st := mustStatus(t, s4.url); st.Vector["s1"] != 0 || st.Vector["s2"] != 0 || st.Vector["s3"] != 0 {
+	st4 := mustStatus(t, s4.url)
+	if !slices.ContainsFunc(st4.Peers, func(p peerRow) bool { return p.SyncAddr == repl[1] && p.LastError != "" }) {
+		t.Errorf("site 4 shows no failed attempt on the data channel to %s: peers %+v", repl[1], st4.Peers)
+	}
+	if st := st4; st.Vector["s1"] != 0 || st.Vector["s2"] != 0 || st.Vector["s3"] != 0 {
 		t.Errorf("site 4 (other key) has ops of the cluster: vector %v", st.Vector)
 	}
 	for _, p := range sites {
@@ -353,19 +364,23 @@ type cluster struct {
 
 func (c *cluster) start(s site, join string) *proc { return c.startWithKey(s, join, c.key) }
 
-var gossipLine = regexp.MustCompile(`msg=gossip addr=(127\.0\.0\.1:[0-9]+)`)
+var (
+	gossipLine      = regexp.MustCompile(`msg=gossip addr=(127\.0\.0\.1:[0-9]+)`)
+	replicationLine = regexp.MustCompile(`msg=replication addr=(127\.0\.0\.1:[0-9]+)`)
+)
 
 func (c *cluster) startWithKey(s site, join, key string) *proc {
 	c.t.Helper()
 	return c.startOn(s, "127.0.0.1:0", join, key)
 }
 
-func (c *cluster) startOn(s site, gossip, join, key string) *proc {
+func (c *cluster) startOn(s site, gossip, join, key string, extra ...string) *proc {
 	t := c.t
 	t.Helper()
 	args := []string{"serve", "--demo", "--data", s.data, "--listen", "127.0.0.1:0",
 		"--site", s.name, "--building", s.building, "--gossip", gossip,
 		"--cluster-key", key, "--fake-time", "2026-11-18T08:05:00+01:00"}
+	args = append(args, extra...)
 	if join != "" {
 		args = append(args, "--join", join)
 	}
@@ -526,9 +541,11 @@ type statusReply struct {
 }
 
 type peerRow struct {
-	Site   string `json:"site"`
-	Addr   string `json:"addr"`
-	Status string `json:"status"`
+	Site      string `json:"site"`
+	Addr      string `json:"addr"`
+	Status    string `json:"status"`
+	SyncAddr  string `json:"sync_addr"`
+	LastError string `json:"last_error"`
 }
 
 func syncStatus(url string) (statusReply, error) {
