@@ -76,15 +76,22 @@ func (s *Store) ApplyRemote(ctx context.Context, ops []engine.Op) (engine.ApplyR
 	if err != nil {
 		return engine.ApplyResult{}, fmt.Errorf("apply remote: %w", err)
 	}
+	// An op this site already holds needs no signature check: it is a
+	// duplicate if it equals the held one and a conflict if not. After a
+	// partition both sides often send the same backlog at once.
+	held, err := s.heldSeqs(ctx, ops)
+	if err != nil {
+		return engine.ApplyResult{}, fmt.Errorf("apply remote: %w", err)
+	}
 	// Checking a signature costs twice as much as storing the op: check
 	// on the other cores while the transaction stores what is checked.
-	checked := s.checkRemote(ops, keys)
+	checked := s.checkRemote(ops, keys, held)
 	defer checked.abandon()
 
 	var res engine.ApplyResult
 	err = s.write(ctx, "", func(ctx context.Context, t *tx) error {
 		res = engine.ApplyResult{}
-		held := map[string]uint64{} // per origin, the highest seq held
+		held := map[string]uint64{} // per origin, the highest seq held, read in the transaction
 		// An entity is re-folded once, after the last of its ops in the
 		// batch: early enough that the writer re-folds while the checkers
 		// still check, instead of alone at the end.
@@ -96,7 +103,7 @@ func (s *Store) ApplyRemote(ctx context.Context, ops []engine.Op) (engine.ApplyR
 		touched := map[key]bool{}
 		for i, op := range ops {
 			k := key{engine.EntityType(op.Kind), op.Entity}
-			applied, err := t.applyRemote(ctx, op, checked.reason(i), held, &res)
+			applied, err := t.applyRemote(ctx, op, checked.reason(i), checked.unverified[i], keys, held, &res)
 			if err != nil {
 				return err
 			}
@@ -119,8 +126,8 @@ func (s *Store) ApplyRemote(ctx context.Context, ops []engine.Op) (engine.ApplyR
 // and reports whether it did; reason is why the checks without database
 // refused it, or "". held is the highest seq held per origin, res what
 // the batch did so far.
-func (t *tx) applyRemote(ctx context.Context, op engine.Op, reason string, held map[string]uint64,
-	res *engine.ApplyResult) (bool, error) {
+func (t *tx) applyRemote(ctx context.Context, op engine.Op, reason string, unverified bool,
+	keys map[string]ed25519.PublicKey, held map[string]uint64, res *engine.ApplyResult) (bool, error) {
 	reject := func(reason string) {
 		res.Rejected = append(res.Rejected, engine.Rejection{Origin: op.Origin, Seq: op.Seq, Reason: reason})
 	}
@@ -154,7 +161,13 @@ func (t *tx) applyRemote(ctx context.Context, op engine.Op, reason string, held 
 			return false, fmt.Errorf("held op %s/%d: %w", op.Origin, op.Seq, err)
 		}
 		// A hole below the highest seq: only Apply (which trusts its
-		// caller) leaves one. The op verified: fill it.
+		// caller) leaves one. Fill it with the op, once it verifies.
+	}
+	if unverified {
+		if err := engine.Verify(op, keys[op.Origin]); err != nil {
+			reject(err.Error())
+			return false, nil
+		}
 	}
 	if _, err := insertOp(ctx, t, op); err != nil {
 		return false, err
@@ -172,10 +185,14 @@ type checks struct {
 	ops     []engine.Op
 	keys    map[string]ed25519.PublicKey
 	s       *Store
-	reasons []string        // per op, why it is refused, or ""
-	done    []chan struct{} // per chunk, closed once its reasons are set
-	next    atomic.Int64    // the next chunk to check
-	stop    atomic.Bool
+	reasons []string // per op, why it is refused, or ""
+	// per op: held before the batch, so its signature was not checked
+	// (see ApplyRemote)
+	unverified []bool
+	held       map[string]uint64
+	done       []chan struct{} // per chunk, closed once its reasons are set
+	next       atomic.Int64    // the next chunk to check
+	stop       atomic.Bool
 }
 
 const checkChunk = 32
@@ -183,9 +200,10 @@ const checkChunk = 32
 // checkRemote starts checking ops on all cores but one: that one is the
 // writer's, which helps (see reason). Leaving it free matters: a checker
 // that never blocks would keep a woken writer waiting for its core.
-func (s *Store) checkRemote(ops []engine.Op, keys map[string]ed25519.PublicKey) *checks {
+func (s *Store) checkRemote(ops []engine.Op, keys map[string]ed25519.PublicKey, held map[string]uint64) *checks {
 	chunks := (len(ops) + checkChunk - 1) / checkChunk
-	c := &checks{ops: ops, keys: keys, s: s, reasons: make([]string, len(ops)), done: make([]chan struct{}, chunks)}
+	c := &checks{ops: ops, keys: keys, s: s, reasons: make([]string, len(ops)), done: make([]chan struct{}, chunks),
+		unverified: make([]bool, len(ops)), held: held}
 	for i := range c.done {
 		c.done[i] = make(chan struct{})
 	}
@@ -205,7 +223,15 @@ func (c *checks) checkNext() bool {
 		return false
 	}
 	for i := k * checkChunk; i < min((k+1)*checkChunk, len(c.ops)); i++ {
-		c.reasons[i] = c.s.checkOp(c.ops[i], c.keys)
+		op := c.ops[i]
+		if op.Seq <= c.held[op.Origin] && op.Origin != c.s.site && op.Origin != demoOrigin {
+			if err := wellFormed(op); err != nil {
+				c.reasons[i] = "malformed: " + err.Error()
+			}
+			c.unverified[i] = true
+			continue
+		}
+		c.reasons[i] = c.s.checkOp(op, c.keys)
 	}
 	close(c.done[k])
 	return true
@@ -320,4 +346,20 @@ func decodes[T any](data []byte) error {
 	}
 	var v T
 	return json.Unmarshal(data, &v)
+}
+
+// heldSeqs returns, for each origin in ops, the highest seq held now.
+func (s *Store) heldSeqs(ctx context.Context, ops []engine.Op) (map[string]uint64, error) {
+	held := map[string]uint64{}
+	for _, op := range ops {
+		if _, ok := held[op.Origin]; ok {
+			continue
+		}
+		var h uint64
+		if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM ops WHERE origin = ?`, op.Origin).Scan(&h); err != nil {
+			return nil, err
+		}
+		held[op.Origin] = h
+	}
+	return held, nil
 }
