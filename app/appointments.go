@@ -187,15 +187,6 @@ func (a *App) calendar(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// dayParamNamed reads a day query parameter; empty means today in Berlin.
-func (a *App) dayParamNamed(r *http.Request, name string) (string, error) {
-	d := strings.TrimSpace(r.URL.Query().Get(name))
-	if d == "" {
-		return engine.Day(a.clock.Now()), nil
-	}
-	return engine.ParseDay(name, d)
-}
-
 type slotJSON struct {
 	Start    string `json:"start"`
 	End      string `json:"end"`
@@ -290,13 +281,6 @@ func (a *App) book(w http.ResponseWriter, r *http.Request) {
 		Citizen: engine.Citizen(req.Citizen), BarrierFree: req.BarrierFree,
 	})
 	a.writeAppointment(w, r, http.StatusCreated, ap, err)
-}
-
-func invalidBuilding(err error, id string) error {
-	if engine.AsError(err).Code == engine.CodeNotFound {
-		return engine.InvalidRule("building", engine.RuleUnknown, "unknown building %q", id)
-	}
-	return err
 }
 
 func (a *App) appointments(w http.ResponseWriter, r *http.Request) {

@@ -164,19 +164,31 @@ func (a *App) buildingParam(r *http.Request) (engine.Building, error) {
 		return a.building, nil
 	}
 	b, err := a.store.Building(r.Context(), id)
-	if err != nil && engine.AsError(err).Code == engine.CodeNotFound {
-		return b, engine.InvalidRule("building", engine.RuleUnknown, "unknown building %q", id)
+	if err != nil {
+		return b, invalidBuilding(err, id)
 	}
-	return b, err
+	return b, nil
+}
+
+// invalidBuilding turns "no such building" into bad input naming the
+// building field.
+func invalidBuilding(err error, id string) error {
+	if engine.AsError(err).Code == engine.CodeNotFound {
+		return engine.InvalidRule("building", engine.RuleUnknown, "unknown building %q", id)
+	}
+	return err
 }
 
 // dayParam reads the day query parameter; empty means today in Berlin.
-func (a *App) dayParam(r *http.Request) (string, error) {
-	d := strings.TrimSpace(r.URL.Query().Get("day"))
+func (a *App) dayParam(r *http.Request) (string, error) { return a.dayParamNamed(r, "day") }
+
+// dayParamNamed reads a day query parameter; empty means today in Berlin.
+func (a *App) dayParamNamed(r *http.Request, name string) (string, error) {
+	d := strings.TrimSpace(r.URL.Query().Get(name))
 	if d == "" {
 		return engine.Day(a.clock.Now()), nil
 	}
-	return engine.ParseDay("day", d)
+	return engine.ParseDay(name, d)
 }
 
 func (a *App) health(w http.ResponseWriter, r *http.Request) {
