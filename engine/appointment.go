@@ -143,19 +143,13 @@ func (c Citizen) Normalize(now time.Time) (Citizen, error) {
 	c.BirthDate = strings.TrimSpace(c.BirthDate)
 	c.Phone = strings.TrimSpace(c.Phone)
 	c.Email = strings.TrimSpace(c.Email)
-	for _, f := range []struct {
-		field, value string
-		max          int
-		required     bool
-	}{
+	if err := checkTexts([]textField{
 		{"citizen.name", c.Name, MaxNameLen, true},
 		{"citizen.birth_date", c.BirthDate, 10, true},
 		{"citizen.phone", c.Phone, MaxPhoneLen, false},
 		{"citizen.email", c.Email, MaxEmailLen, false},
-	} {
-		if err := checkText(f.field, f.value, f.max, f.required); err != nil {
-			return c, err
-		}
+	}); err != nil {
+		return c, err
 	}
 	if err := checkBirthDate("citizen.birth_date", c.BirthDate, now); err != nil {
 		return c, err

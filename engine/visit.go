@@ -76,11 +76,7 @@ func (n NewVisit) Normalize() (NewVisit, error) {
 	n.AppointmentID = strings.TrimSpace(n.AppointmentID)
 	n.Reason = strings.TrimSpace(n.Reason)
 
-	checks := []struct {
-		field, value string
-		max          int
-		required     bool
-	}{
+	if err := checkTexts([]textField{
 		{"building", n.Building, MaxIDLen, true},
 		{"name", n.Name, MaxNameLen, true},
 		{"phone", n.Phone, MaxPhoneLen, false},
@@ -89,11 +85,8 @@ func (n NewVisit) Normalize() (NewVisit, error) {
 		{"host", n.Host, MaxIDLen, true},
 		{"appointment_id", n.AppointmentID, MaxIDLen, false},
 		{"reason", n.Reason, MaxReasonLen, false},
-	}
-	for _, c := range checks {
-		if err := checkText(c.field, c.value, c.max, c.required); err != nil {
-			return n, err
-		}
+	}); err != nil {
+		return n, err
 	}
 	if n.Phone == "" && n.Email == "" && n.Address == "" {
 		return n, InvalidRule("contact", RuleRequired, "one of phone, email or address is required")
@@ -105,6 +98,23 @@ func (n NewVisit) Normalize() (NewVisit, error) {
 		return n, InvalidRule("email", RuleFormat, "not an e-mail address: %q", n.Email)
 	}
 	return n, nil
+}
+
+// textField is one typed field and its bounds, for checkTexts.
+type textField struct {
+	field, value string
+	max          int
+	required     bool
+}
+
+// checkTexts checks fields in order and names the first bad one.
+func checkTexts(fields []textField) error {
+	for _, f := range fields {
+		if err := checkText(f.field, f.value, f.max, f.required); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func checkText(field, s string, max int, required bool) error {
