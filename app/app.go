@@ -79,6 +79,7 @@ type App struct {
 	key       []byte            // the cluster key, if any
 	building  engine.Building
 	calls     *callBroker
+	visitHub  *visitBroker
 	done      chan struct{} // closed by Close: ends the event streams
 	closeOnce sync.Once
 }
@@ -99,7 +100,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: logger, clock: cfg.Clock, store: st, calls: newCallBroker(), done: make(chan struct{})}
+	a := &App{cfg: cfg, log: logger, clock: cfg.Clock, store: st, calls: newCallBroker(), visitHub: newVisitBroker(), done: make(chan struct{})}
 	if err := a.init(ctx); err != nil {
 		st.Close()
 		return nil, err
@@ -229,7 +230,10 @@ func (a *App) startSync() error {
 		a.log.Warn("no replication: start every site with --cluster-key FILE to share bookings and visits")
 		return nil
 	}
-	n, err := psync.NewNode(psync.Config{Log: a.store, Key: a.key, Listen: listen, Seeds: a.cfg.SyncSeeds, Logger: a.log})
+	// Visits applied from other sites reach the screens (a host's desk at
+	// this site, the reception seeing who comes) through the wrapped log.
+	log := replicaLog{Store: a.store, applied: a.remoteVisitsApplied}
+	n, err := psync.NewNode(psync.Config{Log: log, Key: a.key, Listen: listen, Seeds: a.cfg.SyncSeeds, Logger: a.log})
 	if err != nil {
 		return err
 	}

@@ -2,10 +2,8 @@ package app
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"sync"
-	"time"
 )
 
 // callBroker fans calls out to the call-up monitors listening on
@@ -55,34 +53,10 @@ func (a *App) callStream(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		a.fail(w, r, fmt.Errorf("streaming unsupported by %T", w))
-		return
-	}
 	ch := a.calls.subscribe(b.ID)
 	defer a.calls.unsubscribe(ch)
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	fmt.Fprintf(w, "retry: 1000\n: building %s\n\n", b.ID)
-	flusher.Flush()
-	keepalive := time.NewTicker(15 * time.Second)
-	defer keepalive.Stop()
-	for {
-		select {
-		case <-r.Context().Done():
-			return
-		case <-a.done:
-			return
-		case <-keepalive.C:
-			fmt.Fprint(w, ": keepalive\n\n")
-		case c := <-ch:
-			data, _ := json.Marshal(c)
-			fmt.Fprintf(w, "event: call\ndata: %s\n\n", data)
-		}
-		flusher.Flush()
-	}
+	streamEvents(a, w, r, "building "+b.ID, "call", ch, func(c callJSON) ([]byte, bool) {
+		data, err := json.Marshal(c)
+		return data, err == nil
+	})
 }

@@ -25,9 +25,14 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("POST /api/visits", a.registerVisit)
 	mux.HandleFunc("GET /api/visits", a.visits)
 	mux.HandleFunc("GET /api/visits/present", a.present)
+	mux.HandleFunc("GET /api/visits/stream", a.visitStream)
+	mux.HandleFunc("GET /api/visits/host", a.hostVisits)
+	mux.HandleFunc("GET /api/visits/recent", a.recentVisits)
 	mux.HandleFunc("GET /api/visits/{id}", a.visit)
 	mux.HandleFunc("POST /api/visits/{id}/pickup", a.pickUp)
 	mux.HandleFunc("POST /api/visits/{id}/leave", a.leave)
+	mux.HandleFunc("POST /api/visits/{id}/coming", a.coming)
+	mux.HandleFunc("GET /api/print/evacuation.pdf", a.evacuationPDF)
 	mux.HandleFunc("GET /api/print/badge/{file}", a.badgePDF)
 	mux.HandleFunc("GET /api/print/slip/{file}", a.slipPDF)
 	mux.HandleFunc("GET /api/print/daily-sheet.pdf", a.dailySheetPDF)
@@ -233,164 +238,9 @@ func (a *App) staff(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, ss)
 }
 
-// visitJSON is a visit as the API shows it: times in Europe/Berlin, unset
-// times left out.
-type visitJSON struct {
-	ID            string `json:"id"`
-	Building      string `json:"building"`
-	Name          string `json:"name"`
-	Phone         string `json:"phone"`
-	Email         string `json:"email"`
-	Address       string `json:"address"`
-	Host          string `json:"host"`
-	HostName      string `json:"host_name"`
-	AppointmentID string `json:"appointment_id"`
-	Reason        string `json:"reason"`
-	ArrivedAt     string `json:"arrived_at"`
-	PickedUpAt    string `json:"picked_up_at,omitempty"`
-	PickedUpBy    string `json:"picked_up_by,omitempty"`
-	LeftAt        string `json:"left_at,omitempty"`
-	Status        string `json:"status"`
-}
-
 func apiTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
 	return t.In(engine.Berlin).Format(time.RFC3339)
-}
-
-// visitsJSON shows visits with their hosts' names.
-func (a *App) visitsJSON(r *http.Request, vs []engine.Visit) ([]visitJSON, error) {
-	staff, err := a.store.Staff(r.Context(), "")
-	if err != nil {
-		return nil, err
-	}
-	names := make(map[string]string, len(staff))
-	for _, s := range staff {
-		names[s.ID] = s.Name
-	}
-	out := make([]visitJSON, len(vs))
-	for i, v := range vs {
-		out[i] = visitJSON{
-			ID: v.ID, Building: v.Building, Name: v.Name, Phone: v.Phone, Email: v.Email,
-			Address: v.Address, Host: v.Host, HostName: names[v.Host], AppointmentID: v.AppointmentID,
-			Reason: v.Reason, ArrivedAt: apiTime(v.ArrivedAt), PickedUpAt: apiTime(v.PickedUpAt),
-			PickedUpBy: v.PickedUpBy, LeftAt: apiTime(v.LeftAt), Status: v.Status,
-		}
-	}
-	return out, nil
-}
-
-func (a *App) writeVisits(w http.ResponseWriter, r *http.Request, status int, vs []engine.Visit, one bool) {
-	out, err := a.visitsJSON(r, vs)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if one {
-		writeJSON(w, status, out[0])
-		return
-	}
-	writeJSON(w, status, out)
-}
-
-// visitRequest is the body of POST /api/visits.
-type visitRequest struct {
-	Building      string `json:"building"`
-	Name          string `json:"name"`
-	Phone         string `json:"phone"`
-	Email         string `json:"email"`
-	Address       string `json:"address"`
-	Host          string `json:"host"`
-	AppointmentID string `json:"appointment_id"`
-	Reason        string `json:"reason"`
-}
-
-func (a *App) registerVisit(w http.ResponseWriter, r *http.Request) {
-	var req visitRequest
-	if err := decode(w, r, &req); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if req.Building == "" {
-		req.Building = a.building.ID
-	}
-	v, err := a.store.RegisterVisit(r.Context(), a.author(), engine.NewVisit(req))
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	a.printBadgeOnRegister(r.Context(), v) // never fails the registration; a failed badge waits in the print queue
-	a.writeVisits(w, r, http.StatusCreated, []engine.Visit{v}, true)
-}
-
-func (a *App) visits(w http.ResponseWriter, r *http.Request) {
-	b, err := a.buildingParam(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	day, err := a.dayParam(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	vs, err := a.store.Visits(r.Context(), b.ID, day)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	a.writeVisits(w, r, http.StatusOK, vs, false)
-}
-
-func (a *App) present(w http.ResponseWriter, r *http.Request) {
-	b, err := a.buildingParam(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	vs, err := a.store.Present(r.Context(), b.ID)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	a.writeVisits(w, r, http.StatusOK, vs, false)
-}
-
-func (a *App) visit(w http.ResponseWriter, r *http.Request) {
-	v, err := a.store.Visit(r.Context(), r.PathValue("id"))
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	a.writeVisits(w, r, http.StatusOK, []engine.Visit{v}, true)
-}
-
-func (a *App) pickUp(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		By string `json:"by"`
-	}
-	// The body is optional: no body means the host fetched the visitor.
-	if r.ContentLength != 0 {
-		if err := decode(w, r, &req); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-	}
-	v, err := a.store.PickUpVisit(r.Context(), a.author(), r.PathValue("id"), strings.TrimSpace(req.By))
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	a.writeVisits(w, r, http.StatusOK, []engine.Visit{v}, true)
-}
-
-func (a *App) leave(w http.ResponseWriter, r *http.Request) {
-	v, err := a.store.LeaveVisit(r.Context(), a.author(), r.PathValue("id"))
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	a.writeVisits(w, r, http.StatusOK, []engine.Visit{v}, true)
 }

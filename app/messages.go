@@ -114,6 +114,14 @@ func invalidMessage(e *engine.Error) string {
 	switch {
 	case e.Field == "contact":
 		return "Bitte Telefon, E-Mail oder Anschrift angeben."
+	case e.Rule == engine.RuleAppointmentOnly:
+		return "Besuch nur mit Termin: Ohne Termin bitte den Grund des Besuchs angeben."
+	case e.Field == "appointment_id" && e.Rule == "other_building":
+		return "Der Termin ist in einem anderen Gebäude."
+	case e.Field == "appointment_id" && e.Rule == "not_today":
+		return "Der Termin ist nicht heute."
+	case e.Field == "host" && e.Rule == engine.RuleUnknown:
+		return "Gastgeber ist unbekannt. Bitte einen Namen aus der Liste wählen."
 	case e.Field == "services" && e.Rule == engine.RuleTooLong:
 		return fmt.Sprintf("Höchstens %d Anliegen pro Termin.", e.Limit)
 	case e.Field == "services" && e.Rule == "not_offered":

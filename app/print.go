@@ -20,6 +20,7 @@ const (
 	docBadge      = "badge"
 	docDailySheet = "daily-sheet"
 	docAttendance = "attendance"
+	docEvacuation = "evacuation" // who is in the building now
 )
 
 // docRequest names one document: an appointment's slip or a visit's badge
@@ -90,6 +91,17 @@ func (a *App) render(ctx context.Context, req docRequest) (rendered, error) {
 		}
 		out.title = "Anwesenheitsliste " + req.Building.ID + " " + req.Day
 		out.filename, out.ref, out.media = "termine-"+req.Building.ID+"-"+req.Day+".pdf", req.Building.ID+" "+req.Day, a4
+	case docEvacuation:
+		e, err := a.evacuationFor(ctx, req.Building)
+		if err != nil {
+			return out, err
+		}
+		if err := printing.WriteEvacuation(&buf, e, opt); err != nil {
+			return out, err
+		}
+		stamp := e.At.In(engine.Berlin).Format("2006-01-02-1504")
+		out.title = "Evakuierungsliste " + req.Building.ID
+		out.filename, out.ref, out.media = "evakuierung-"+req.Building.ID+"-"+stamp+".pdf", req.Building.ID, a4
 	default:
 		return out, engine.InvalidRule("document", engine.RuleFormat, "unknown document %q", req.Document)
 	}

@@ -169,7 +169,7 @@ func TestBadgeNumbersTheDay(t *testing.T) {
 	s := openDemo(t)
 	var last visit
 	for i := range 3 {
-		last = s.mustRegister(t, fmt.Sprintf(`{"name":"Besucher %d Größe","phone":"0160 %d","host":"staff-schmidt"}`, i+1, i))
+		last = s.mustRegister(t, fmt.Sprintf(`{"name":"Besucher %d Größe","phone":"0160 %d","host":"staff-schmidt","reason":"Abgabe"}`, i+1, i))
 	}
 	text := pdfText(t, writePDF(t, s.mustPDF(t, "/api/print/badge/"+last.ID+".pdf")))
 	wantIn(t, "badge", text, "BESUCHER", "Nr. 3", "gültig nur heute", "Besucher 3 Größe", "Jens Schmidt (Kämmerei)",
@@ -181,14 +181,14 @@ func TestDailySheetPDF(t *testing.T) {
 	names := []string{"Maria Schneider", "Jürgen Nübel", "Ömer Şahin", "Łukasz Żółć", "Dörte Weiß"}
 	var ids []string
 	for _, n := range names {
-		v := s.mustRegister(t, `{"name":"`+n+`","phone":"02921 103-0","host":"staff-mueller"}`)
+		v := s.mustRegister(t, `{"name":"`+n+`","phone":"02921 103-0","host":"staff-mueller","reason":"Rückfrage"}`)
 		ids = append(ids, v.ID)
 		s.clock.Add(3 * 60e9)
 	}
 	s.post(t, "/api/visits/"+ids[0]+"/pickup", `{"by":"staff-schmidt"}`).want(t, http.StatusOK, nil)
 	s.post(t, "/api/visits/"+ids[0]+"/leave", "").want(t, http.StatusOK, nil)
 	// Another building's visitor is not on Rathaus I's sheet.
-	s.mustRegister(t, `{"building":"rathaus-2","name":"Anderes Haus","phone":"1234","host":"staff-becker"}`)
+	s.mustRegister(t, `{"building":"rathaus-2","name":"Anderes Haus","phone":"1234","host":"staff-becker","reason":"Abgabe"}`)
 
 	path := writePDF(t, s.mustPDF(t, "/api/print/daily-sheet.pdf?building=rathaus-1&day="+today))
 	text := pdfText(t, path)

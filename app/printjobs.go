@@ -78,7 +78,7 @@ func (a *App) docRequestFrom(ctx context.Context, req printJobRequest, s printSe
 			}
 			d.Format = f
 		}
-	case docDailySheet, docAttendance:
+	case docDailySheet, docAttendance, docEvacuation:
 		b, err := a.buildingOrHere(ctx, req.Building)
 		if err != nil {
 			return d, err
@@ -93,7 +93,7 @@ func (a *App) docRequestFrom(ctx context.Context, req printJobRequest, s printSe
 		return d, engine.InvalidRule("document", engine.RuleRequired, "document is required")
 	default:
 		return d, engine.InvalidRule("document", engine.RuleFormat,
-			"unknown document %q: slip, badge, daily-sheet or attendance", d.Document)
+			"unknown document %q: slip, badge, daily-sheet, attendance or evacuation", d.Document)
 	}
 	return d, nil
 }

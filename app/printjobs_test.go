@@ -224,7 +224,7 @@ func TestDailySheetAtClose(t *testing.T) {
 			t.Fatalf("PrintDueSheets: %v", err)
 		}
 	}
-	s.mustRegister(t, `{"name":"Mittwoch Besucherin","phone":"123","host":"staff-mueller"}`)
+	s.mustRegister(t, `{"name":"Mittwoch Besucherin","phone":"123","host":"staff-mueller","reason":"Abgabe"}`)
 
 	run() // 09:14: Rathaus I is open until 16:00
 	clock.Set(time.Date(2026, 11, 18, 15, 59, 0, 0, engine.Berlin))
@@ -244,7 +244,7 @@ func TestDailySheetAtClose(t *testing.T) {
 	// Thursday (open until 17:30): a visitor, and the desk is switched off
 	// at 17:00. It comes back on Friday morning.
 	clock.Set(time.Date(2026, 11, 19, 10, 0, 0, 0, engine.Berlin))
-	s.mustRegister(t, `{"name":"Donnerstag Besucher","phone":"123","host":"staff-mueller"}`)
+	s.mustRegister(t, `{"name":"Donnerstag Besucher","phone":"123","host":"staff-mueller","reason":"Abgabe"}`)
 	clock.Set(time.Date(2026, 11, 19, 17, 0, 0, 0, engine.Berlin))
 	run()
 	s.app.Close()
@@ -263,7 +263,7 @@ func TestDailySheetAtClose(t *testing.T) {
 	run()
 	s.putSettings(t, `{"print_daily_sheet_at_close":false}`)
 	clock.Set(time.Date(2026, 11, 23, 9, 0, 0, 0, engine.Berlin))
-	s.mustRegister(t, `{"name":"Montag Besucher","phone":"123","host":"staff-mueller"}`)
+	s.mustRegister(t, `{"name":"Montag Besucher","phone":"123","host":"staff-mueller","reason":"Abgabe"}`)
 	clock.Set(time.Date(2026, 11, 23, 16, 30, 0, 0, engine.Berlin))
 	run()
 	if n := len(srv.Jobs()); n != 2 {

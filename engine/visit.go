@@ -33,8 +33,12 @@ type Visit struct {
 	ArrivedAt     time.Time `json:"arrived_at"`
 	PickedUpAt    time.Time `json:"picked_up_at"`
 	PickedUpBy    string    `json:"picked_up_by"`
-	LeftAt        time.Time `json:"left_at"`
-	Status        string    `json:"status"`
+	// ComingBy is the member of staff who answered "Ich hole ab": on the
+	// way to the entrance, the visitor is still waiting.
+	ComingBy string    `json:"coming_by,omitempty"`
+	ComingAt time.Time `json:"coming_at"`
+	LeftAt   time.Time `json:"left_at"`
+	Status   string    `json:"status"`
 }
 
 // Present reports whether the visitor is still in the building.
@@ -180,6 +184,11 @@ type (
 	visitPickedUpData struct {
 		By string `json:"by"`
 		At int64  `json:"at"`
+		// Coming: the host answered and is on the way, not yet at the
+		// entrance. Carried in the picked_up kind so that every site folds
+		// it without a new op kind; a site that does not know the flag
+		// takes it for the pick-up itself, which errs on the safe side.
+		Coming bool `json:"coming,omitempty"`
 	}
 	visitLeftData struct {
 		At int64 `json:"at"`
@@ -246,7 +255,10 @@ func FoldVisit(id string, ops []Op) (v Visit, ok bool, err error) {
 			if err := json.Unmarshal(op.Data, &d); err != nil {
 				return v, false, fmt.Errorf("op %s/%d: %w", op.Origin, op.Seq, err)
 			}
-			if v.PickedUpAt.IsZero() { // the first pick-up counts
+			switch {
+			case d.Coming && v.ComingAt.IsZero(): // the first answer counts
+				v.ComingAt, v.ComingBy = time.UnixMilli(d.At).UTC(), d.By
+			case !d.Coming && v.PickedUpAt.IsZero(): // the first pick-up counts
 				v.PickedUpAt, v.PickedUpBy = time.UnixMilli(d.At).UTC(), d.By
 			}
 		case KindVisitLeft:

@@ -23,16 +23,20 @@ func (s *Store) RegisterVisit(ctx context.Context, author string, n engine.NewVi
 	}
 	var v engine.Visit
 	err = s.write(ctx, author, func(ctx context.Context, t *tx) error {
-		if _, err := building(ctx, t, n.Building); err != nil {
+		b, err := building(ctx, t, n.Building)
+		if err != nil {
 			return invalidRef(err, "building", n.Building)
 		}
 		if _, err := staffMember(ctx, t, "host", n.Host); err != nil {
 			return invalidRef(err, "host", n.Host)
 		}
+		if err := engine.Admit(b, n); err != nil {
+			return err
+		}
 		if n.AppointmentID != "" {
-			// Appointments arrive with the booking engine; until then no id
-			// can refer to one.
-			return engine.InvalidRule("appointment_id", engine.RuleUnknown, "no appointment %s", n.AppointmentID)
+			if err := t.checkInForVisit(ctx, b, n.AppointmentID, s.clock.Now()); err != nil {
+				return err
+			}
 		}
 		if _, err := t.append(ctx, engine.RegisterOp(id.String(), n, s.clock.Now())); err != nil {
 			return err
@@ -54,6 +58,20 @@ func (s *Store) PickUpVisit(ctx context.Context, author, id, by string) (engine.
 			return engine.Op{}, invalidRef(err, "by", by)
 		}
 		return engine.PickUp(v, by, s.clock.Now())
+	})
+}
+
+// AcknowledgeVisit records that staff member by answered "Ich hole ab" and
+// is on the way to the entrance; by "" means the host. The visitor keeps
+// waiting until picked up.
+func (s *Store) AcknowledgeVisit(ctx context.Context, author, id, by string) (engine.Visit, error) {
+	return s.changeVisit(ctx, author, id, func(ctx context.Context, t *tx, v engine.Visit) (engine.Op, error) {
+		if by == "" {
+			by = v.Host
+		} else if _, err := staffMember(ctx, t, "by", by); err != nil {
+			return engine.Op{}, invalidRef(err, "by", by)
+		}
+		return engine.Acknowledge(v, by, s.clock.Now())
 	})
 }
 
