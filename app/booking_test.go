@@ -1,8 +1,6 @@
 package app_test
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -560,46 +558,7 @@ func TestCallStream(t *testing.T) {
 	a := s.mustBook(t, bookBody(berlin(today, "08:30"), klaus, "personalausweis"))
 	s.post(t, "/api/checkin", `{"code":"`+a.Code+`"}`).want(t, http.StatusOK, nil)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url+"/api/calls/stream?building=buergerbuero", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("open stream: %v", err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
-		t.Fatalf("stream: status %d, Content-Type %q", res.StatusCode, res.Header.Get("Content-Type"))
-	}
-	lines := make(chan string, 64)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(res.Body)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
-	// next returns the next line that satisfies ok, or fails after wait.
-	next := func(what string, wait time.Duration, ok func(string) bool) string {
-		t.Helper()
-		deadline := time.After(wait)
-		for {
-			select {
-			case l, open := <-lines:
-				if !open {
-					t.Fatalf("stream ended waiting for %s", what)
-				}
-				if ok(l) {
-					return l
-				}
-			case <-deadline:
-				t.Fatalf("no %s within %s", what, wait)
-			}
-		}
-	}
+	next := sseLines(t, s.url+"/api/calls/stream?building=buergerbuero")
 	// The greeting comes after the subscription: a call from now on is
 	// streamed.
 	next("greeting", 5*time.Second, func(l string) bool { return l == ": building buergerbuero" })
