@@ -2,52 +2,61 @@ package sync
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"log/slog"
 	"math/rand/v2"
-	"net"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	gosync "sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/serf/serf"
 
 	"pforte/engine"
 	"pforte/engine/store"
 )
 
-// The cluster test runs four real sites (SQLite stores, real Nodes over TLS
-// on 127.0.0.1) through a seeded random schedule of clerks' writes and
-// network faults, then heals the network and checks that every site ends
-// with the same state, and that replaying one site's log in a bad order
-// gives that state too.
+// The cluster test runs four real sites in one process: SQLite stores,
+// Serf agents gossiping over UDP and TCP on 127.0.0.1, and Nodes syncing
+// over TLS, wired as the app wires them (Node.Attach: peers from Serf's
+// "sync" tags, "seq" hints, store.OnCommit). Both planes go through a
+// simNet (faultnet_test.go) that the schedule cuts. A seeded random
+// schedule of clerks' writes and faults (partitions, one-way loss, slow
+// and dropping lines, lost, doubled and reordered gossip, crashes without
+// a goodbye and restarts on new ports with the database kept) runs in real
+// time, so that Serf notices; then the network heals, and the nodes must
+// converge by themselves. Checks: every acknowledged write is everywhere,
+// every table is the same on every site (the site whose clock runs ten
+// minutes ahead too), and replaying one site's log shuffled and with
+// duplicates into a fresh store gives that same database.
 //
-// Replay a failure with its seed:
-//
-//	go test ./sync -run TestCluster -clusterseed=N   (or PFORTE_SEED=N)
-//
-// The schedule is fixed by the seed; the timing of the nodes' own
-// anti-entropy loops is not, so a replay makes the same writes and faults
-// but not necessarily the same sessions.
+// Seeds: -clusterseeds=N or PFORTE_SEEDS=N runs seeds 1…N (default 4);
+// -clusterseed=N or PFORTE_SEED=N runs only seed N. A failing seed prints
+// the command that replays it. The schedule is fixed by the seed; the
+// timing of Serf and of the nodes' loops is not, so a replay makes the
+// same writes and faults but not necessarily the same sessions.
 
 var (
 	clusterSeed  = flag.Uint64("clusterseed", 0, "run the cluster test with only this seed (also PFORTE_SEED)")
-	clusterSeeds = flag.Int("clusterseeds", 5, "how many seeds the cluster test runs")
+	clusterSeeds = flag.Int("clusterseeds", 4, "how many seeds the cluster test runs (also PFORTE_SEEDS)")
 )
 
 const (
 	clusterSize  = 4
-	clusterSteps = 200
+	clusterSteps = 160
 	// skewed is the site whose clock runs ten minutes ahead.
 	skewed = 3
+	// stepPause is the real time between two steps of the schedule: long
+	// enough that a fault held for a dozen steps is one Serf notices.
+	stepPause = 15 * time.Millisecond
+	// settle is how long the healed cluster has to converge by itself.
+	settle = 40 * time.Second
 )
 
 // clusterSeedOps is the configuration every site applies itself, under
@@ -95,20 +104,31 @@ var clusterCitizens = []engine.Citizen{
 }
 
 // clusterSeedList is the seeds to run: -clusterseed or PFORTE_SEED alone,
-// else -clusterseeds of them from 1.
+// else -clusterseeds or PFORTE_SEEDS of them from 1.
 func clusterSeedList(t *testing.T) []uint64 {
 	t.Helper()
+	env := func(name string) uint64 {
+		v := os.Getenv(name)
+		if v == "" {
+			return 0
+		}
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatalf("%s=%q: %v", name, v, err)
+		}
+		return n
+	}
 	if *clusterSeed != 0 {
 		return []uint64{*clusterSeed}
 	}
-	if env := os.Getenv("PFORTE_SEED"); env != "" {
-		s, err := strconv.ParseUint(env, 10, 64)
-		if err != nil {
-			t.Fatalf("PFORTE_SEED=%q: %v", env, err)
-		}
+	if s := env("PFORTE_SEED"); s != 0 {
 		return []uint64{s}
 	}
-	seeds := make([]uint64, *clusterSeeds)
+	count := uint64(*clusterSeeds)
+	if n := env("PFORTE_SEEDS"); n != 0 {
+		count = n
+	}
+	seeds := make([]uint64, count)
 	for i := range seeds {
 		seeds[i] = uint64(i + 1)
 	}
@@ -117,7 +137,7 @@ func clusterSeedList(t *testing.T) []uint64 {
 
 func TestClusterConvergesUnderFaults(t *testing.T) {
 	if testing.Short() {
-		t.Skip("cluster test: four SQLite sites; not in -short")
+		t.Skip("cluster test: four SQLite sites with Serf in real time; not in -short")
 	}
 	for _, seed := range clusterSeedList(t) {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
@@ -127,147 +147,32 @@ func TestClusterConvergesUnderFaults(t *testing.T) {
 			c.runSchedule()
 			scheduled := time.Now()
 			c.heal()
-			c.converge(20 * time.Second)
+			c.converge(settle)
 			converged := time.Now()
 			c.checkAcknowledged()
 			want := c.checkSameDigest()
 			c.checkReplay(want)
-			t.Logf("seed=%d: schedule %v, convergence %v, checks and replay %v", seed,
-				scheduled.Sub(start).Round(time.Millisecond), converged.Sub(scheduled).Round(time.Millisecond),
-				time.Since(converged).Round(time.Millisecond))
+			t.Logf("seed=%d: schedule %v, convergence %v, checks and replay %v; Serf saw a partition %d times, %d members failed, %d rejoined",
+				seed, scheduled.Sub(start).Round(time.Millisecond), converged.Sub(scheduled).Round(time.Millisecond),
+				time.Since(converged).Round(time.Millisecond), c.partitionsSeen, c.serfFailed.Load(), c.serfRejoined.Load())
 		})
 	}
 }
 
-// simNet is the network between the sites: every Dial goes through it.
-// It knows which site listens where, and fails dials a partition or a
-// one-way loss forbids. Connections it lets through may be slowed down
-// per write or cut after a number of bytes, in the middle of a session.
-type simNet struct {
-	mu    gosync.Mutex
-	owner map[string]int  // listen address → site
-	cut   map[[2]int]bool // {from, to}: dials from → to fail
-	delay time.Duration   // per write, on every new connection
-	// flaky: a new connection is cut after a random number of bytes with
-	// this probability (in percent)
-	flaky                    int
-	rng                      *rand.Rand
-	dials, refused, cutShort atomic.Int64
-}
-
-var errSimCut = errors.New("simnet: unreachable")
-
-func (n *simNet) dialer(from int) func(ctx context.Context, addr string) (net.Conn, error) {
-	return func(ctx context.Context, addr string) (net.Conn, error) {
-		n.dials.Add(1)
-		n.mu.Lock()
-		to, known := n.owner[addr]
-		blocked := known && n.cut[[2]int{from, to}]
-		delay := n.delay
-		budget := int64(-1)
-		if n.flaky > 0 && n.rng.IntN(100) < n.flaky {
-			budget = 100 + n.rng.Int64N(8_000)
-		}
-		n.mu.Unlock()
-		if blocked {
-			n.refused.Add(1)
-			return nil, fmt.Errorf("%w: site %d → site %d", errSimCut, from, to)
-		}
-		d := net.Dialer{Timeout: 2 * time.Second}
-		c, err := d.DialContext(ctx, "tcp", addr)
-		if err != nil {
-			return nil, err
-		}
-		if delay > 0 || budget >= 0 {
-			c = &faultConn{Conn: c, delay: delay, budget: budget, cuts: &n.cutShort}
-		}
-		return c, nil
-	}
-}
-
-// partition splits the sites into groups that cannot reach each other.
-func (n *simNet) partition(groups [][]int) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.cut = map[[2]int]bool{}
-	group := map[int]int{}
-	for g, members := range groups {
-		for _, m := range members {
-			group[m] = g
-		}
-	}
-	for a := range clusterSize {
-		for b := range clusterSize {
-			if group[a] != group[b] {
-				n.cut[[2]int{a, b}] = true
-			}
-		}
-	}
-}
-
-// loseOneWay makes from's dials to to fail; to still reaches from.
-func (n *simNet) loseOneWay(from, to int) {
-	n.mu.Lock()
-	n.cut[[2]int{from, to}] = true
-	n.mu.Unlock()
-}
-
-func (n *simNet) heal() {
-	n.mu.Lock()
-	n.cut, n.delay, n.flaky = map[[2]int]bool{}, 0, 0
-	n.mu.Unlock()
-}
-
-func (n *simNet) setDelay(d time.Duration, flaky int) {
-	n.mu.Lock()
-	n.delay, n.flaky = d, flaky
-	n.mu.Unlock()
-}
-
-func (n *simNet) listen(site int, addr string) {
-	n.mu.Lock()
-	n.owner[addr] = site
-	n.mu.Unlock()
-}
-
-// faultConn is the dialling end of a connection on a bad line: each write
-// waits a little, and after budget bytes (if ≥ 0) the line drops.
-type faultConn struct {
-	net.Conn
-	delay  time.Duration
-	mu     gosync.Mutex
-	budget int64
-	cuts   *atomic.Int64
-}
-
-func (c *faultConn) Write(p []byte) (int, error) {
-	if c.delay > 0 {
-		// A real slow line, not a test waiting for something to happen.
-		time.Sleep(c.delay)
-	}
-	c.mu.Lock()
-	if c.budget >= 0 {
-		c.budget -= int64(len(p))
-		if c.budget < 0 {
-			c.mu.Unlock()
-			c.cuts.Add(1)
-			c.Conn.Close()
-			return 0, fmt.Errorf("%w: line dropped", errSimCut)
-		}
-	}
-	c.mu.Unlock()
-	return c.Conn.Write(p)
-}
-
-// clusterSite is one member of the cluster; st and node are nil while it is down.
+// clusterSite is one member of the cluster; st, node and members are nil
+// while it is down.
 type clusterSite struct {
-	i     int
-	name  string
-	path  string
-	addr  string
-	clock *engine.FixedClock
-	st    *store.Store
-	node  *Node
+	i       int
+	name    string
+	dir     string // the database and the Serf snapshot, kept across a crash
+	path    string
+	clock   *engine.FixedClock
+	st      *store.Store
+	node    *Node
+	members *Membership
+	addr    string // data plane, as of the last start
+	gossip  string // gossip, as of the last start
+	down    chan struct{} // closed when the agent is shut down
 }
 
 // ackedWrite is a write a site acknowledged to its clerk.
@@ -279,36 +184,47 @@ type ackedWrite struct {
 }
 
 type cluster struct {
-	t      *testing.T
-	seed   uint64
-	rng    *rand.Rand
-	net    *simNet
-	key    []byte
-	sites  []*clusterSite
-	acks   []ackedWrite
-	trace  []string
-	days   map[string]bool // local days anything happened on
-	step   int
-	errors int
+	t     *testing.T
+	seed  uint64
+	rng   *rand.Rand // the schedule's; only the test goroutine uses it
+	net   *simNet
+	key   []byte
+	sites []*clusterSite
+	acks  []ackedWrite
+	trace []string
+	days  map[string]bool // local days anything happened on
+	step  int
+
+	errors         int
+	partitionsSeen int // partitions Serf noticed before the schedule went on
+	serfFailed     counter
+	serfRejoined   counter
 }
 
 func newCluster(t *testing.T, seed uint64) *cluster {
 	t.Helper()
 	c := &cluster{
 		t: t, seed: seed, rng: rand.New(rand.NewPCG(seed, 0x9f0a7e)),
-		net:  &simNet{owner: map[string]int{}, cut: map[[2]int]bool{}, rng: rand.New(rand.NewPCG(seed, 1))},
-		key:  testKey,
-		days: map[string]bool{},
+		net: newSimNet(clusterSize, seed), key: testKey, days: map[string]bool{},
 	}
 	dir := t.TempDir() // before the cleanup below, so that it is removed after the stores close
 	t.Cleanup(func() {
-		if t.Failed() {
-			from := max(0, len(c.trace)-40)
+		if t.Failed() || os.Getenv("PFORTE_CLUSTER_TRACE") != "" {
+			from := max(0, len(c.trace)-50)
+			if !t.Failed() {
+				from = 0
+			}
 			t.Logf("seed=%d: last steps of the schedule:\n%s", seed, strings.Join(c.trace[from:], "\n"))
-			t.Logf("seed=%d: replay with -clusterseed=%d or PFORTE_SEED=%d", seed, seed, seed)
+			t.Logf("seed=%d: network: %s", seed, c.net.stats())
+			t.Logf("seed=%d: replay with\n\tgo test -race ./sync -run 'TestClusterConvergesUnderFaults/seed=%d$' -clusterseed=%d -v",
+				seed, seed, seed)
 		}
 		for _, s := range c.sites {
-			c.stop(s)
+			c.shutdown(s)
+			if s.st != nil {
+				s.st.Close()
+				s.st = nil
+			}
 		}
 	})
 	for i := range clusterSize {
@@ -316,17 +232,30 @@ func newCluster(t *testing.T, seed uint64) *cluster {
 		if i == skewed {
 			start = start.Add(10 * time.Minute)
 		}
-		s := &clusterSite{i: i, name: fmt.Sprintf("site-%c", 'a'+i), path: filepath.Join(dir, fmt.Sprintf("site-%d.db", i)),
+		s := &clusterSite{i: i, name: fmt.Sprintf("site-%c", 'a'+i), dir: filepath.Join(dir, fmt.Sprintf("site-%d", i)),
 			clock: engine.NewFixedClock(start)}
+		s.path = filepath.Join(s.dir, "pforte.db")
+		if err := os.Mkdir(s.dir, 0o700); err != nil {
+			c.fatalf("%v", err)
+		}
 		c.sites = append(c.sites, s)
 		c.open(s)
 		if _, err := s.st.Apply(context.Background(), clusterSeedOps()); err != nil {
 			c.fatalf("seed %s: %v", s.name, err)
 		}
-		c.startNode(s, "127.0.0.1:0")
+		c.start(s)
 	}
 	return c
 }
+
+// counter is an int that Serf's event goroutines add to.
+type counter struct {
+	mu gosync.Mutex
+	n  int
+}
+
+func (a *counter) Add(d int) { a.mu.Lock(); a.n += d; a.mu.Unlock() }
+func (a *counter) Load() int { a.mu.Lock(); defer a.mu.Unlock(); return a.n }
 
 func (c *cluster) fatalf(format string, args ...any) {
 	c.t.Helper()
@@ -347,6 +276,16 @@ func (c *cluster) logf(format string, args ...any) {
 	c.trace = append(c.trace, fmt.Sprintf("%4d ", c.step)+fmt.Sprintf(format, args...))
 }
 
+// logger is quiet unless PFORTE_CLUSTER_LOG is set (then Serf's and the
+// nodes' lines go to stderr, tagged with the site).
+func (c *cluster) logger(s *clusterSite) *slog.Logger {
+	if os.Getenv("PFORTE_CLUSTER_LOG") == "" {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})).
+		With("seed", c.seed, "site", s.name)
+}
+
 func (c *cluster) open(s *clusterSite) {
 	c.t.Helper()
 	st, err := store.Open(context.Background(), s.path, s.name, s.clock)
@@ -356,13 +295,78 @@ func (c *cluster) open(s *clusterSite) {
 	s.st = st
 }
 
-// startNode starts s's node on addr: port 0 the first time, its old
-// address after a restart, so that peers find it where it was.
-func (c *cluster) startNode(s *clusterSite, addr string) {
+// tune shortens Serf's timers from seconds to a tenth of that, so that a
+// partition held for a second is one Serf acts on, and puts site i's
+// gossip on the simNet.
+func (c *cluster) tune(s *clusterSite) func(*serf.Config) {
+	return func(conf *serf.Config) {
+		tr, err := newGossipTransport(c.net, s.i)
+		if err != nil {
+			c.fatalf("gossip transport for %s: %v", s.name, err)
+		}
+		ml := conf.MemberlistConfig
+		ml.Transport = tr
+		ml.ProbeInterval, ml.ProbeTimeout = 150*time.Millisecond, 80*time.Millisecond
+		ml.SuspicionMult, ml.SuspicionMaxTimeoutMult = 2, 3
+		ml.GossipInterval, ml.PushPullInterval = 30*time.Millisecond, 600*time.Millisecond
+		ml.TCPTimeout = time.Second
+		ml.DeadNodeReclaimTime = 300 * time.Millisecond
+		ml.GossipToTheDeadTime = 2 * time.Second
+		conf.ReconnectInterval = 150 * time.Millisecond
+		events := make(chan serf.Event, 64)
+		inner := conf.EventCh
+		conf.EventCh = events
+		s.down = make(chan struct{})
+		go c.countMemberEvents(events, inner, s.down)
+	}
+}
+
+// countMemberEvents counts what Serf saw happen to members and passes
+// every event on to the Membership, until the agent is shut down.
+func (c *cluster) countMemberEvents(in <-chan serf.Event, out chan<- serf.Event, down <-chan struct{}) {
+	for {
+		var e serf.Event
+		select {
+		case e = <-in:
+		case <-down:
+			return
+		}
+		if me, ok := e.(serf.MemberEvent); ok {
+			switch me.EventType() {
+			case serf.EventMemberFailed:
+				c.serfFailed.Add(len(me.Members))
+			case serf.EventMemberJoin:
+				c.serfRejoined.Add(len(me.Members))
+			}
+		}
+		select {
+		case out <- e:
+		case <-down:
+			return
+		}
+	}
+}
+
+// start starts s's Serf agent and node on fresh ports, wired as the app
+// wires them, and joins the sites that are up, as a --join list would.
+func (c *cluster) start(s *clusterSite) {
 	c.t.Helper()
+	var join []string
+	for _, o := range c.sites {
+		if o != s && o.members != nil {
+			join = append(join, o.gossip)
+		}
+	}
+	m, err := StartMembership(MembershipConfig{
+		Site: s.name, Building: clusterBuildings[s.i%len(clusterBuildings)].ID, Bind: "127.0.0.1:0",
+		Join: join, Key: c.key, DataDir: s.dir, Tune: c.tune(s),
+	}, c.logger(s))
+	if err != nil {
+		c.fatalf("gossip of %s: %v", s.name, err)
+	}
 	n, err := NewNode(Config{
-		Log: s.st, Key: c.key, Listen: addr, Logger: quietLogger(), Dial: c.net.dialer(s.i),
-		Interval: 60 * time.Millisecond, MaxBackoff: 300 * time.Millisecond,
+		Log: s.st, Key: c.key, Listen: "127.0.0.1:0", Logger: c.logger(s), Dial: c.net.dialer(s.i),
+		Interval: 80 * time.Millisecond, MaxBackoff: 400 * time.Millisecond,
 		HandshakeTimeout: 2 * time.Second, IdleTimeout: 2 * time.Second, Batch: 7 + c.rng.IntN(40),
 	})
 	if err != nil {
@@ -371,39 +375,70 @@ func (c *cluster) startNode(s *clusterSite, addr string) {
 	if err := n.Start(context.Background()); err != nil {
 		c.fatalf("start %s: %v", s.name, err)
 	}
-	s.node, s.addr = n, n.Addr()
-	c.net.listen(s.i, s.addr)
-	self := s.i
-	n.SetPeers(func() []string { return c.peerAddrs(self) })
-}
-
-// peerAddrs are the other sites' addresses, down or not: a down site is a
-// dial that fails, as in life.
-func (c *cluster) peerAddrs(self int) []string {
-	c.net.mu.Lock()
-	defer c.net.mu.Unlock()
-	var out []string
-	for addr, i := range c.net.owner {
-		if i != self {
-			out = append(out, addr)
-		}
+	if err := n.Attach(m); err != nil {
+		c.fatalf("attach %s: %v", s.name, err)
 	}
-	return out
+	s.st.OnCommit(n.Committed)
+	s.node, s.members, s.addr, s.gossip = n, m, n.Addr(), m.Addr()
+	c.net.listen(s.i, s.addr)
+	c.net.listen(s.i, s.gossip)
 }
 
-// stop closes a site's node and store: a crash as far as the others can
-// tell (synchronous=FULL makes an acknowledged write survive a real one).
-func (c *cluster) stop(s *clusterSite) {
+// shutdown stops s's node and Serf agent without a goodbye: no Leave, so
+// the others find out by failure detection, as after a power cut.
+func (c *cluster) shutdown(s *clusterSite) {
 	if s.node != nil {
 		s.node.Close()
 		s.node = nil
 	}
-	if s.st != nil {
-		if err := s.st.Close(); err != nil {
-			c.t.Errorf("seed=%d: close %s: %v", c.seed, s.name, err)
+	if m := s.members; m != nil {
+		m.cancel()
+		if err := m.serf.Shutdown(); err != nil {
+			c.t.Errorf("seed=%d: shut down gossip of %s: %v", c.seed, s.name, err)
 		}
-		s.st = nil
+		m.wg.Wait()
+		close(s.down)
+		s.members = nil
 	}
+}
+
+// crash takes s down as a power cut would: no Leave, and the database as
+// the disk held it, its WAL not checkpointed (store.Close checkpoints, so
+// the files are copied before it and put back after).
+func (c *cluster) crash(s *clusterSite) {
+	c.t.Helper()
+	c.shutdown(s) // nothing writes to the store after this
+	saved := map[string][]byte{}
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(s.path + suffix)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			c.fatalf("crash %s: %v", s.name, err)
+		}
+		if err == nil {
+			saved[suffix] = b
+		}
+	}
+	if err := s.st.Close(); err != nil {
+		c.fatalf("close %s: %v", s.name, err)
+	}
+	s.st = nil
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(s.path + suffix)
+	}
+	for suffix, b := range saved {
+		if err := os.WriteFile(s.path+suffix, b, 0o600); err != nil {
+			c.fatalf("crash %s: %v", s.name, err)
+		}
+	}
+	c.logf("%s: crash (WAL of %d bytes not checkpointed)", s.name, len(saved["-wal"]))
+}
+
+// restart brings s back with its database and Serf snapshot, on new
+// ports: its old gossip address is declared dead and its name reclaimed.
+func (c *cluster) restart(s *clusterSite) {
+	c.open(s)
+	c.start(s)
+	c.logf("%s: restart, gossip %s, sync %s", s.name, s.gossip, s.addr)
 }
 
 func (c *cluster) up() []*clusterSite {
@@ -431,6 +466,7 @@ func (c *cluster) domainErr(what string, err error) bool {
 
 func (c *cluster) runSchedule() {
 	for c.step = 1; c.step <= clusterSteps; c.step++ {
+		time.Sleep(stepPause)
 		for _, s := range c.sites {
 			s.clock.Add(20 * time.Second)
 			c.days[engine.Day(s.clock.Now())] = true
@@ -450,33 +486,32 @@ func (c *cluster) runSchedule() {
 			c.changeAppointment(s, "cancel")
 		case r < 56:
 			c.changeAppointment(s, "checkin")
-		case r < 62:
+		case r < 61:
 			c.partition()
-		case r < 65:
+		case r < 64:
 			a, b := c.rng.IntN(clusterSize), c.rng.IntN(clusterSize)
 			if a != b {
 				c.net.loseOneWay(a, b)
 				c.logf("one-way loss %d → %d", a, b)
 			}
-		case r < 68:
+		case r < 67:
 			c.net.heal()
 			c.logf("heal")
 		case r < 72:
-			d, flaky := time.Duration(c.rng.IntN(3))*time.Millisecond, c.rng.IntN(60)
-			c.net.setDelay(d, flaky)
-			c.logf("line: %v per write, %d%% of connections drop", d, flaky)
+			delay, flaky := time.Duration(c.rng.IntN(3))*time.Millisecond, c.rng.IntN(60)
+			loss, dup, jitter := c.rng.IntN(30), c.rng.IntN(30), time.Duration(c.rng.IntN(40))*time.Millisecond
+			c.net.setLine(delay, flaky, loss, dup, jitter)
+			c.logf("line: %v per write, %d%% of connections drop; gossip %d%% lost, %d%% twice, up to %v late",
+				delay, flaky, loss, dup, jitter)
 		case r < 76:
 			c.crashOrRestart()
 		case r < 82:
-			peer := c.pick(c.sites)
-			if peer != s {
-				s.node.Trigger(peer.addr)
-				c.logf("%s: trigger %s", s.name, peer.name)
-			}
-		case r < 90:
 			c.syncTwice(s)
 		default:
-			c.syncRound()
+			// Let the nodes and Serf work on their own for a while.
+			d := time.Duration(50+c.rng.IntN(250)) * time.Millisecond
+			c.logf("wait %v", d)
+			time.Sleep(d)
 		}
 	}
 }
@@ -561,12 +596,52 @@ func (c *cluster) changeAppointment(s *clusterSite, kind string) {
 	}
 }
 
+// partition splits the sites in two; half the time the schedule then waits
+// until Serf on every site that is up has marked the sites it cannot reach
+// failed, so that the writes that follow happen in a cluster that knows it
+// is split.
 func (c *cluster) partition() {
 	order := c.rng.Perm(clusterSize)
 	cut := 1 + c.rng.IntN(clusterSize-1)
 	groups := [][]int{order[:cut], order[cut:]}
 	c.net.partition(groups)
-	c.logf("partition %v | %v", groups[0], groups[1])
+	wait := c.rng.IntN(2) == 0
+	c.logf("partition %v | %v (wait for Serf: %v)", groups[0], groups[1], wait)
+	if !wait {
+		return
+	}
+	start := time.Now()
+	if c.serfSeesSplit(3 * time.Second) {
+		c.partitionsSeen++
+		c.logf("Serf saw the partition after %v", time.Since(start).Round(time.Millisecond))
+	} else {
+		c.logf("Serf had not seen the partition after %v", time.Since(start).Round(time.Millisecond))
+	}
+}
+
+// serfSeesSplit waits until every site that is up sees each site it cannot
+// reach as failed (or gone) and no longer offers it as a sync peer.
+func (c *cluster) serfSeesSplit(d time.Duration) bool {
+	return eventually(c.t, d, func() bool {
+		for _, s := range c.up() {
+			for _, p := range s.members.Peers() {
+				o := c.site(p.Site)
+				if o != nil && !c.net.reachable(s.i, o.i) && p.Status == "alive" {
+					return false
+				}
+			}
+		}
+		return true
+	})
+}
+
+func (c *cluster) site(name string) *clusterSite {
+	for _, s := range c.sites {
+		if s.name == name {
+			return s
+		}
+	}
+	return nil
 }
 
 // crashOrRestart brings a down site back, or takes one down while at
@@ -579,47 +654,26 @@ func (c *cluster) crashOrRestart() {
 		}
 	}
 	if up := c.up(); len(up) > 2 {
-		s := c.pick(up)
-		c.stop(s)
-		c.logf("%s: crash", s.name)
+		c.crash(c.pick(up))
 	}
 }
 
-func (c *cluster) restart(s *clusterSite) {
-	c.open(s)
-	c.startNode(s, s.addr)
-	c.logf("%s: restart at %s", s.name, s.addr)
-}
-
 // syncTwice runs two sessions of s with one peer at the same time, or
-// with two peers, so that the same ops arrive twice and interleaved.
+// with two peers, at the addresses s's Serf gives for them, so that the
+// same ops arrive twice and interleaved.
 func (c *cluster) syncTwice(s *clusterSite) {
 	a, b := c.pick(c.sites), c.pick(c.sites)
 	c.logf("%s: sync with %s and %s at once", s.name, a.name, b.name)
 	var wg gosync.WaitGroup
 	for _, p := range []*clusterSite{a, b} {
-		if p == s {
+		addr := s.members.PeerSyncAddr(p.name)
+		if p == s || addr == "" {
 			continue
 		}
 		wg.Go(func() {
 			// Failures are the faults at work; convergence is checked later.
-			s.node.SyncWith(context.Background(), p.addr)
+			s.node.SyncWith(context.Background(), addr)
 		})
-	}
-	wg.Wait()
-}
-
-// syncRound has every site that is up sync with a random other site, all
-// at once: sessions cross, and some meet the faults of the moment.
-func (c *cluster) syncRound() {
-	c.logf("sync round")
-	var wg gosync.WaitGroup
-	for _, s := range c.up() {
-		p := c.pick(c.sites)
-		if p == s {
-			continue
-		}
-		wg.Go(func() { s.node.SyncWith(context.Background(), p.addr) })
 	}
 	wg.Wait()
 }
@@ -633,318 +687,4 @@ func (c *cluster) heal() {
 		}
 	}
 	c.logf("heal all")
-}
-
-// converge drives sessions between every pair until all vectors are equal.
-func (c *cluster) converge(d time.Duration) {
-	c.t.Helper()
-	ctx := context.Background()
-	deadline := time.Now().Add(d)
-	for {
-		vecs := c.vectors()
-		if allEqual(vecs) {
-			return
-		}
-		if time.Now().After(deadline) {
-			for _, s := range c.sites {
-				c.t.Logf("seed=%d: %s's peers: %+v", c.seed, s.name, s.node.Status())
-			}
-			c.fatalf("no convergence within %v: vectors %v; dials %d, refused %d, cut short %d",
-				d, vecs, c.net.dials.Load(), c.net.refused.Load(), c.net.cutShort.Load())
-		}
-		for _, s := range c.sites {
-			for _, p := range c.sites {
-				if s != p {
-					s.node.SyncWith(ctx, p.addr)
-				}
-			}
-		}
-	}
-}
-
-func (c *cluster) vectors() []string {
-	c.t.Helper()
-	var out []string
-	for _, s := range c.sites {
-		v, err := s.st.Vector(context.Background())
-		if err != nil {
-			c.fatalf("vector of %s: %v", s.name, err)
-		}
-		b, _ := json.Marshal(v) // map keys sorted
-		out = append(out, string(b))
-	}
-	return out
-}
-
-func allEqual(list []string) bool {
-	for _, x := range list[1:] {
-		if x != list[0] {
-			return false
-		}
-	}
-	return true
-}
-
-// checkAcknowledged: whatever a site acknowledged is on every site, and a
-// pick-up or sign-out stays (the first of each counts, so none undoes it).
-func (c *cluster) checkAcknowledged() {
-	c.t.Helper()
-	ctx := context.Background()
-	var visits, appts int
-	for _, a := range c.acks {
-		for _, s := range c.sites {
-			switch a.kind {
-			case "visit", "pickup", "leave":
-				v, err := s.st.Visit(ctx, a.id)
-				switch {
-				case err != nil:
-					c.errorf("%s lacks visit %s (%s at %s, step %d): %v", s.name, a.id, a.kind, c.sites[a.site].name, a.step, err)
-				case a.kind == "pickup" && v.PickedUpAt.IsZero():
-					c.errorf("%s: visit %s not picked up; %s acknowledged it at step %d", s.name, a.id, c.sites[a.site].name, a.step)
-				case a.kind == "leave" && v.LeftAt.IsZero():
-					c.errorf("%s: visit %s not signed out; %s acknowledged it at step %d", s.name, a.id, c.sites[a.site].name, a.step)
-				}
-			default:
-				if _, err := s.st.Appointment(ctx, a.id); err != nil {
-					c.errorf("%s lacks appointment %s (%s at %s, step %d): %v", s.name, a.id, a.kind, c.sites[a.site].name, a.step, err)
-				}
-			}
-		}
-		switch a.kind {
-		case "visit":
-			visits++
-		case "book":
-			appts++
-		}
-	}
-	c.t.Logf("seed=%d: %d acknowledged writes (%d visits, %d appointments, %d places given twice); dials %d, refused %d, lines dropped %d",
-		c.seed, len(c.acks), visits, appts, c.doubleBooked(), c.net.dials.Load(), c.net.refused.Load(), c.net.cutShort.Load())
-}
-
-// doubleBooked counts active appointments that share a counter and start
-// with another: the price of booking on both sides of a partition.
-func (c *cluster) doubleBooked() int {
-	c.t.Helper()
-	seen := map[string]int{}
-	for day := range c.days {
-		as, err := c.sites[0].st.Appointments(context.Background(), "buergerbuero", day)
-		if err != nil {
-			c.fatalf("appointments: %v", err)
-		}
-		for _, a := range as {
-			if a.Active() {
-				seen[a.Counter+" "+a.Start.String()]++
-			}
-		}
-	}
-	n := 0
-	for _, k := range seen {
-		if k > 1 {
-			n += k - 1
-		}
-	}
-	return n
-}
-
-// checkSameDigest compares every site's digest; the skewed site's clock
-// must not have made its copy different.
-func (c *cluster) checkSameDigest() string {
-	c.t.Helper()
-	want := c.digest(c.sites[0].st)
-	for _, s := range c.sites[1:] {
-		if got := c.digest(s.st); got != want {
-			what := ""
-			if s.i == skewed {
-				what = " (the site with its clock 10 minutes ahead)"
-			}
-			c.errorf("%s%s has digest %s, %s has %s", s.name, what, got[:12], c.sites[0].name, want[:12])
-			c.diff(c.sites[0].st, s.st)
-		}
-	}
-	return want
-}
-
-// digest hashes what clerks see: every visit and appointment of every
-// building on every day anything happened, and the vector.
-func (c *cluster) digest(st *store.Store) string {
-	c.t.Helper()
-	h := sha256.New()
-	for _, line := range c.state(st) {
-		fmt.Fprintln(h, line)
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// state is a store's materialised rows, one JSON line each, in the order
-// its queries return them.
-func (c *cluster) state(st *store.Store) []string {
-	c.t.Helper()
-	ctx := context.Background()
-	days := make([]string, 0, len(c.days))
-	for d := range c.days {
-		days = append(days, d)
-	}
-	slices.Sort(days)
-	var lines []string
-	add := func(prefix string, v any) {
-		b, err := json.Marshal(v)
-		if err != nil {
-			c.fatalf("marshal: %v", err)
-		}
-		lines = append(lines, prefix+" "+string(b))
-	}
-	for _, b := range clusterBuildings {
-		for _, day := range days {
-			vs, err := st.Visits(ctx, b.ID, day)
-			if err != nil {
-				c.fatalf("visits of %s: %v", st.Site(), err)
-			}
-			for _, v := range vs {
-				add("visit", v)
-			}
-			as, err := st.Appointments(ctx, b.ID, day)
-			if err != nil {
-				c.fatalf("appointments of %s: %v", st.Site(), err)
-			}
-			for _, a := range as {
-				add("appointment", a)
-			}
-		}
-	}
-	vec, err := st.Vector(ctx)
-	if err != nil {
-		c.fatalf("vector of %s: %v", st.Site(), err)
-	}
-	add("vector", vec)
-	return lines
-}
-
-// diff logs the first rows in which two stores differ.
-func (c *cluster) diff(a, b *store.Store) {
-	la, lb := c.state(a), c.state(b)
-	shown := 0
-	for i := 0; i < max(len(la), len(lb)) && shown < 5; i++ {
-		var x, y string
-		if i < len(la) {
-			x = la[i]
-		}
-		if i < len(lb) {
-			y = lb[i]
-		}
-		if x != y {
-			c.t.Logf("seed=%d: row %d\n  %s: %s\n  %s: %s", c.seed, i, a.Site(), x, b.Site(), y)
-			shown++
-		}
-	}
-}
-
-// checkReplay feeds one site's whole log, shuffled, with duplicates, in
-// random batches, to a fresh store through ApplyRemote, as a peer with the
-// worst manners would, until it holds everything; it must then show the
-// same state.
-func (c *cluster) checkReplay(want string) {
-	c.t.Helper()
-	ctx := context.Background()
-	src := c.pick(c.sites)
-	ops, err := src.st.Ops(ctx)
-	if err != nil {
-		c.fatalf("ops of %s: %v", src.name, err)
-	}
-	ops = slices.DeleteFunc(ops, func(op engine.Op) bool { return op.Origin == demoOrigin })
-	keys, err := src.st.SiteKeys(ctx)
-	if err != nil {
-		c.fatalf("site keys of %s: %v", src.name, err)
-	}
-	fresh, err := store.Open(ctx, filepath.Join(c.t.TempDir(), "replay.db"), "site-replay", engine.NewFixedClock(storeMorning))
-	if err != nil {
-		c.fatalf("open replay store: %v", err)
-	}
-	defer fresh.Close()
-	if _, err := fresh.Apply(ctx, clusterSeedOps()); err != nil {
-		c.fatalf("seed replay store: %v", err)
-	}
-	if err := fresh.LearnSiteKeys(ctx, keys); err != nil {
-		c.fatalf("replay store learns keys: %v", err)
-	}
-	wantVec := c.vectors()[0]
-	for round := 1; ; round++ {
-		if got := c.vectors1(fresh); got == wantVec {
-			c.t.Logf("seed=%d: replayed %d ops of %s in %d rounds", c.seed, len(ops), src.name, round-1)
-			break
-		}
-		if round > 100 {
-			c.fatalf("replay of %s's %d ops stuck after %d rounds: vector %s, want %s", src.name, len(ops), round, c.vectors1(fresh), wantVec)
-		}
-		// After the first round, what is held comes again only as the
-		// duplicates scramble adds.
-		held, err := fresh.Vector(ctx)
-		if err != nil {
-			c.fatalf("vector of the replay store: %v", err)
-		}
-		missing := ops
-		if round > 1 {
-			missing = slices.DeleteFunc(slices.Clone(ops), func(op engine.Op) bool { return op.Seq <= held[op.Origin] })
-		}
-		stream := c.scramble(missing, ops)
-		for len(stream) > 0 {
-			n := min(len(stream), 1+c.rng.IntN(60))
-			res, err := fresh.ApplyRemote(ctx, stream[:n])
-			if err != nil {
-				c.fatalf("replay round %d: %v", round, err)
-			}
-			for _, r := range res.Rejected {
-				if !strings.HasPrefix(r.Reason, "gap") {
-					c.fatalf("replay round %d: %s/%d rejected: %s", round, r.Origin, r.Seq, r.Reason)
-				}
-			}
-			stream = stream[n:]
-		}
-	}
-	if got := c.digest(fresh); got != want {
-		c.errorf("replaying %s's log into a fresh store gives digest %s, want %s", src.name, got[:12], want[:12])
-		c.diff(src.st, fresh)
-	}
-}
-
-// scramble returns ops interleaved across origins at random, each op moved
-// up to a few places from where it was, and after a tenth of them one of
-// all (again).
-func (c *cluster) scramble(ops, all []engine.Op) []engine.Op {
-	out := slices.Clone(ops)
-	// Interleave: a random key per op that keeps most of an origin's order.
-	type keyed struct {
-		k  float64
-		op engine.Op
-	}
-	ks := make([]keyed, len(out))
-	for i, op := range out {
-		ks[i] = keyed{k: float64(op.Seq) + 6*c.rng.Float64(), op: op}
-	}
-	slices.SortFunc(ks, func(a, b keyed) int {
-		switch {
-		case a.k < b.k:
-			return -1
-		case a.k > b.k:
-			return 1
-		}
-		return strings.Compare(a.op.Origin, b.op.Origin)
-	})
-	out = out[:0]
-	for _, k := range ks {
-		out = append(out, k.op)
-		if c.rng.IntN(10) == 0 {
-			out = append(out, all[c.rng.IntN(len(all))])
-		}
-	}
-	return out
-}
-
-func (c *cluster) vectors1(st *store.Store) string {
-	c.t.Helper()
-	v, err := st.Vector(context.Background())
-	if err != nil {
-		c.fatalf("vector of %s: %v", st.Site(), err)
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
 }

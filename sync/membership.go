@@ -26,6 +26,10 @@ type MembershipConfig struct {
 	Join     []string // other sites' gossip addresses
 	Key      []byte   // the cluster key; nil means unencrypted (tests, single desk)
 	DataDir  string   // holds the Serf snapshot, so a restarted site finds its peers
+	// Tune, if set, may change Serf's and memberlist's settings after
+	// Pforte's own and before Serf starts. Tests use it to shorten the
+	// timers and to put a transport they can cut under the gossip.
+	Tune func(*serf.Config)
 }
 
 // A site may be away for days (a branch office without a line over a long
@@ -101,6 +105,9 @@ func StartMembership(cfg MembershipConfig, logger *slog.Logger) (*Membership, er
 	ml.SecretKey = cfg.Key
 	ml.Logger = serfLog
 	conf.MemberlistConfig = ml
+	if cfg.Tune != nil {
+		cfg.Tune(conf)
+	}
 
 	s, err := serf.Create(conf)
 	if err != nil {
