@@ -5,6 +5,9 @@
 // The paths are absolute (/api/...): in the browser they go to `pforte serve`,
 // in the desktop window Wails' asset server hands them to the same Go handler.
 
+import { followStream, type EventStream } from './stream';
+export type { EventStream } from './stream';
+
 /** GET /api/health */
 export interface Health {
   site: string;
@@ -199,6 +202,16 @@ export interface Visit {
   picked_up_by?: string;
   left_at?: string;
   status: VisitStatus;
+  /** Who answered "Ich hole ab" and is on the way; the visitor still waits. */
+  coming_by?: string;
+  coming_by_name?: string;
+  coming_at?: string;
+  /** Waiting 5 minutes or longer and nobody answered: phone the host. */
+  unanswered?: boolean;
+  /** Still in the building after it closed for the day. */
+  after_closing?: boolean;
+  building_name?: string;
+  entrance?: string;
 }
 
 /** Body of POST /api/visits. */
@@ -214,7 +227,7 @@ export interface NewVisit {
 }
 
 /** The documents Pforte prints. */
-export type PrintDocument = 'slip' | 'badge' | 'daily-sheet' | 'attendance';
+export type PrintDocument = 'slip' | 'badge' | 'daily-sheet' | 'attendance' | 'evacuation';
 
 /** A slip on A6 paper or on an 80 mm receipt roll. */
 export type SlipFormat = 'a6' | 'receipt';
@@ -227,7 +240,8 @@ export type SlipFormat = 'a6' | 'receipt';
 export type PrintTarget =
   | { document: 'slip'; id: string; format?: SlipFormat }
   | { document: 'badge'; id: string }
-  | { document: 'daily-sheet' | 'attendance'; building: string; day: string };
+  | { document: 'daily-sheet' | 'attendance'; building: string; day: string }
+  | { document: 'evacuation'; building: string };
 
 /** Body of POST /api/print/jobs; without printer the desk's printer for the document is used. */
 export interface PrintJobRequest {
@@ -447,6 +461,8 @@ export function documentUrl(t: PrintTarget): string {
       return dailySheetUrl(t.building, t.day);
     case 'attendance':
       return attendanceUrl(t.building, t.day);
+    case 'evacuation':
+      return evacuationUrl(t.building);
   }
 }
 
@@ -456,7 +472,7 @@ export function printJobBody(t: PrintTarget, printer = ''): PrintJobRequest {
   if (t.document === 'slip' || t.document === 'badge') body.id = t.id;
   else {
     body.building = t.building;
-    body.day = t.day;
+    if (t.document !== 'evacuation') body.day = t.day;
   }
   if (t.document === 'slip' && t.format) body.format = t.format;
   if (printer) body.printer = printer;
@@ -578,54 +594,51 @@ export function slipUrl(id: string, format?: SlipFormat): string {
   return `/api/print/slip/${seg(id)}.pdf${query({ format })}`;
 }
 
-export interface CallStream {
-  close(): void;
-}
+export type CallStream = EventStream;
 
 /**
- * Follows GET /api/calls/stream (server-sent events, `event: call`).
- * EventSource retries by itself after a dropped connection, but gives up
- * for good when the server answers with an error status (restart, proxy):
- * then a new one is opened after `retryMs`. onopen runs on every
- * (re)connection, so the caller can fetch what it missed meanwhile.
+ * Follows GET /api/calls/stream (server-sent events, `event: call`); see
+ * followStream for reconnecting.
  */
 export function followCalls(
   building: string,
   on: { call: (c: Call) => void; open?: () => void; down?: () => void },
   retryMs = 3000,
 ): CallStream {
-  let es: EventSource | null = null;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let closed = false;
+  return followStream<Call>(`/api/calls/stream${query({ building })}`, 'call', { ...on, event: on.call }, retryMs);
+}
 
-  const connect = () => {
-    if (closed) return;
-    es = new EventSource(`/api/calls/stream${query({ building })}`);
-    es.onopen = () => on.open?.();
-    es.addEventListener('call', (e) => {
-      try {
-        on.call(JSON.parse((e as MessageEvent<string>).data) as Call);
-      } catch {
-        // A malformed event is skipped; the next list load repairs the view.
-      }
-    });
-    es.onerror = () => {
-      on.down?.();
-      if (es?.readyState === EventSource.CLOSED) {
-        es.close();
-        es = null;
-        timer = setTimeout(connect, retryMs);
-      }
-    };
-  };
-  connect();
-  return {
-    close() {
-      closed = true;
-      clearTimeout(timer);
-      es?.close();
-    },
-  };
+/**
+ * Follows GET /api/visits/stream: every change of a visit in a building
+ * (reception) or of a host's visitors at every entrance (the host's desk),
+ * made here or arriving from another site.
+ */
+export function followVisits(
+  filter: { building: string } | { host: string },
+  on: { visit: (v: Visit) => void; open?: () => void; down?: () => void },
+  retryMs = 3000,
+): EventStream {
+  return followStream<Visit>(`/api/visits/stream${query(filter)}`, 'visit', { ...on, event: on.visit }, retryMs);
+}
+
+/** "Ich hole ab": staff member `by` is on the way; the visitor still waits. */
+export function comingForVisit(id: string, by: string): Promise<Visit> {
+  return request('POST', `/api/visits/${seg(id)}/coming`, { by });
+}
+
+/** A host's visitors in any building now (waiting, on the way, escorted). */
+export async function listHostVisits(host: string): Promise<Visit[]> {
+  return (await request<Visit[] | null>('GET', `/api/visits/host${query({ host })}`)) ?? [];
+}
+
+/** Earlier visits (within the retention period) of a visitor with exactly this name, newest first. */
+export async function listRecentVisits(name: string): Promise<Visit[]> {
+  return (await request<Visit[] | null>('GET', `/api/visits/recent${query({ name })}`)) ?? [];
+}
+
+/** Address of the evacuation list: everyone in the building now. */
+export function evacuationUrl(building: string): string {
+  return `/api/print/evacuation.pdf${query({ building })}`;
 }
 
 /** alive, failed, left, leaving as Serf sees the site; unknown for a replication seed Serf does not know. */

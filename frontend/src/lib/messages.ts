@@ -19,6 +19,7 @@ export const de = {
     aufruf: 'Aufrufanzeige',
     standorte: 'Standorte',
     einstellungen: 'Einstellungen',
+    besuche: 'Meine Besuche',
   },
   newTab: 'öffnet einen neuen Tab',
 
@@ -59,6 +60,41 @@ export const de = {
     colActions: 'Aktionen',
     pickup: 'Abgeholt',
     leave: 'Gegangen',
+    rowKeys: 'A = abgeholt · G = gegangen',
+    coming: (name: string) => `${name} kommt`,
+    unanswered: 'Keine Antwort seit 5 Min. – bitte anrufen',
+    unansweredBanner: (n: number) =>
+      n === 1
+        ? '1 Besuch wartet seit über 5 Minuten ohne Antwort. Bitte den Gastgeber anrufen.'
+        : `${n} Besuche warten seit über 5 Minuten ohne Antwort. Bitte die Gastgeber anrufen.`,
+    afterClosing: 'noch im Haus nach Schließung',
+    evacuation: 'Evakuierungsliste',
+    reasonRequired: 'Grund (ohne Termin Pflicht)',
+    walkInWarning: (building: string) =>
+      `${building}: Einlass nur mit Termin. Ohne Termin bitte den Grund des Besuchs angeben – der Besuch wird dann angemeldet.`,
+    expectedTitle: 'Heute erwartet',
+    expectedEmpty: 'Heute keine Termine mehr erwartet.',
+    expectedTake: 'Anmelden',
+    expectedHint: 'Klick übernimmt Name und Kontakt in das Formular.',
+    withAppointment: (when: string, name: string) => `Mit Termin ${when} Uhr: ${name}`,
+    dropAppointment: 'Ohne Termin',
+    recentFound: (when: string) => `War schon einmal hier (${when}). Dieselbe Person?`,
+    recentTake: 'Ja, Kontaktdaten übernehmen (Alt+Ü)',
+  },
+
+  host: {
+    title: 'Meine Besuche',
+    whoAmI: 'Ich bin',
+    whoHint: 'Namen tippen; die Auswahl bleibt an diesem Platz gespeichert.',
+    none: 'Zurzeit wartet niemand auf Sie.',
+    waiting: (entrance: string) => `Besuch wartet am Eingang ${entrance}`,
+    notificationTitle: 'Besuch wartet am Eingang',
+    coming: 'Ich hole ab',
+    youAreComing: 'Sie holen ab – der Empfang weiß Bescheid.',
+    otherComing: (name: string) => `${name} holt ab.`,
+    escorted: 'abgeholt',
+    since: (t: string) => `seit ${t} Uhr`,
+    notifyOn: 'Desktop-Benachrichtigungen einschalten',
   },
 
   booking: {
@@ -134,18 +170,21 @@ export const de = {
       badge: 'Besucherausweis',
       'daily-sheet': 'Tagesblatt',
       attendance: 'Anwesenheitsliste',
+      evacuation: 'Evakuierungsliste',
     } satisfies Record<PrintDocument, string>,
     noPrinter: {
       slip: 'Für Terminzettel ist an diesem Arbeitsplatz kein Drucker eingestellt.',
       badge: 'Für Besucherausweise ist an diesem Arbeitsplatz kein Drucker eingestellt.',
       'daily-sheet': 'Für das Tagesblatt ist an diesem Arbeitsplatz kein A4-Drucker eingestellt.',
       attendance: 'Für die Anwesenheitsliste ist an diesem Arbeitsplatz kein A4-Drucker eingestellt.',
+      evacuation: 'Für die Evakuierungsliste ist an diesem Arbeitsplatz kein A4-Drucker eingestellt.',
     } satisfies Record<PrintDocument, string>,
     noPrinterHint: {
       slip: 'Bitte in den Einstellungen einen Belegdrucker wählen.',
       badge: 'Bitte in den Einstellungen einen Belegdrucker wählen.',
       'daily-sheet': 'Bitte in den Einstellungen einen A4-Drucker wählen.',
       attendance: 'Bitte in den Einstellungen einen A4-Drucker wählen.',
+      evacuation: 'Bitte in den Einstellungen einen A4-Drucker wählen.',
     } satisfies Record<PrintDocument, string>,
     dailySheet: 'Tagesblatt',
     attendance: 'Anwesenheitsliste',
