@@ -153,7 +153,7 @@ func TestEvacuationList(t *testing.T) {
 	gone := s.mustRegister(t, `{"name":"Jonas Weber","phone":"0170 1234567","host":"staff-schmidt","reason":"Termin vergessen"}`)
 	s.post(t, "/api/visits/"+gone.ID+"/leave", "").want(t, http.StatusOK, nil)
 	text := pdfText(t, writePDF(t, s.mustPDF(t, "/api/print/evacuation.pdf")))
-	wantIn(t, "evacuation list", text, "Evakuierungsliste", "Stand 09:14 Uhr", "Rathaus I", "Eingang über den Rathausinnenhof",
+	wantIn(t, "evacuation list", text, "Evakuierungsliste", "Rathaus I – Stand 09:14 Uhr", "Eingang über den Rathausinnenhof",
 		"Maria Schneider", "Anna Müller", "wartet am Eingang", "Im Haus: 1 Person")
 	if strings.Contains(text, "Jonas Weber") {
 		t.Error("a visitor who left is on the evacuation list")

@@ -41,7 +41,7 @@ var evacuationColumns = []column{
 	{"Seit", 13, "L"},
 	{"Stand", 32, "L"},
 	{"Telefon", 24, "L"},
-	{"Am Sammel­platz", 14, "C"}, // left empty: ticked by hand
+	{"Gezählt", 14, "C"}, // left empty: ticked by hand at the assembly point
 }
 
 // WriteEvacuation writes the evacuation list as an A4 PDF to w. An empty
@@ -67,7 +67,7 @@ func WriteEvacuation(w io.Writer, e Evacuation, opt Options) error {
 	l := &list{
 		d:     newDocument(pageW, pageH, "Evakuierungsliste", opt),
 		pageW: pageW, pageH: pageH,
-		title: "Evakuierungsliste – Stand " + clockTime(e.At) + " Uhr", town: e.Town, building: e.Building,
+		title: "Evakuierungsliste", town: e.Town, building: e.Building + " – Stand " + clockTime(e.At) + " Uhr",
 		place: joinNonEmpty(" · ", e.Address, strings.Join(entrances, ", ")),
 		day:   e.At, created: opt.created(), cols: evacuationColumns, confidential: true,
 	}

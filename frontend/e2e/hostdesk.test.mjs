@@ -29,7 +29,7 @@ import {
 } from './helpers.mjs';
 
 const HOST = { id: 'staff-mueller', name: 'Anna Müller' };
-const ENTRANCE = 'Eingang über den Rathausinnenhof';
+const WHERE = 'Rathaus I, Eingang über den Rathausinnenhof';
 
 describe('host notification across two sites', { timeout: 300_000 }, () => {
   const dirs = [];
@@ -126,7 +126,7 @@ describe('host notification across two sites', { timeout: 300_000 }, () => {
     await waiting.waitFor({ timeout: 10_000 });
     const latency = Date.now() - t0;
     console.log(`# host desk at the other site shows the visitor ${latency} ms after Enter at reception`);
-    assert.equal(await waiting.innerText(), `Besuch wartet am Eingang ${ENTRANCE}`);
+    assert.equal(await waiting.innerText(), `Besuch wartet am Eingang: ${WHERE}`);
     assert.ok(latency < 1000, `notification took ${latency} ms, want under 1 s`);
     const notes = await desk.evaluate(() => window.__notes);
     assert.equal(notes.length, 1, 'one desktop notification');

@@ -113,7 +113,7 @@ describe('sync status and offline banner', { timeout: 300_000 }, () => {
         links: [...nav.querySelectorAll('a')].map((a) => a.textContent.trim()),
       };
     });
-    assert.deepEqual(fit.links, ['Empfang', 'Termin buchen', 'Tagesansicht', 'Standorte', 'Einstellungen']);
+    assert.deepEqual(fit.links, ['Empfang', 'Besuche', 'Termin buchen', 'Tagesansicht', 'Standorte', 'Einstellungen']);
     assert.ok(fit.overflow <= 0, `header overflows by ${fit.overflow} px`);
     assert.ok(fit.height <= 72, `header wraps: ${fit.height} px high`);
     assert.ok(fit.selectRight <= 1280 && Math.abs(fit.selectTop - fit.navTop) < 20, 'building select on the nav line');

@@ -19,7 +19,7 @@ export const de = {
     aufruf: 'Aufrufanzeige',
     standorte: 'Standorte',
     einstellungen: 'Einstellungen',
-    besuche: 'Meine Besuche',
+    besuche: 'Besuche',
   },
   newTab: 'öffnet einen neuen Tab',
 
@@ -87,7 +87,7 @@ export const de = {
     whoAmI: 'Ich bin',
     whoHint: 'Namen tippen; die Auswahl bleibt an diesem Platz gespeichert.',
     none: 'Zurzeit wartet niemand auf Sie.',
-    waiting: (entrance: string) => `Besuch wartet am Eingang ${entrance}`,
+    waiting: (where: string) => `Besuch wartet am Eingang: ${where}`,
     notificationTitle: 'Besuch wartet am Eingang',
     coming: 'Ich hole ab',
     youAreComing: 'Sie holen ab – der Empfang weiß Bescheid.',
