@@ -24,6 +24,11 @@ type Op struct {
 	// PersonalHash is the SHA-256 of Personal, kept when the purge erases
 	// Personal so that the signature still verifies.
 	PersonalHash []byte `json:"personal_hash,omitempty"`
+	// Prev chains an origin's ops: the Hash of its op Seq-1, covered by
+	// the signature. A run of ops whose links hold is as authentic as its
+	// last op, so a receiver verifies one signature per run. Empty for an
+	// origin's first op and for ops signed before the chain existed.
+	Prev []byte `json:"prev,omitempty"`
 	// Sig is the origin site's ed25519 signature over SigningBytes: a
 	// relayed op still proves where it came from.
 	Sig []byte `json:"sig,omitempty"`

@@ -10,12 +10,18 @@ import (
 )
 
 // SigningBytes is the canonical encoding of everything an op's signature
-// covers: its identity, its order, its kind and entity, its data, and the
+// covers: its identity, its order, its kind and entity, its data, the
 // hash of its personal data (not the personal data itself, so an op whose
-// personal data was erased still verifies).
+// personal data was erased still verifies) and, for a chained op, the
+// hash of its predecessor. An op without Prev keeps the first encoding,
+// so ops signed before the chain existed still verify.
 func (op Op) SigningBytes() []byte {
 	var b bytes.Buffer
-	b.WriteString("pforte-op-v1\x00")
+	if len(op.Prev) > 0 {
+		b.WriteString("pforte-op-v2\x00")
+	} else {
+		b.WriteString("pforte-op-v1\x00")
+	}
 	field := func(p []byte) {
 		var n [4]byte
 		binary.BigEndian.PutUint32(n[:], uint32(len(p)))
@@ -33,7 +39,24 @@ func (op Op) SigningBytes() []byte {
 	field([]byte(op.Entity))
 	field(op.Data)
 	field(op.PersonalHash)
+	if len(op.Prev) > 0 {
+		field(op.Prev)
+	}
 	return b.Bytes()
+}
+
+// Hash identifies an op's signed content: the SHA-256 of its signing
+// bytes. The next op of the same origin carries it as Prev.
+func (op Op) Hash() []byte {
+	h := sha256.Sum256(op.SigningBytes())
+	return h[:]
+}
+
+// Precedes reports whether op is next's predecessor in its origin's chain:
+// same origin, the seq before, and next's Prev is op's Hash. If next is
+// authentic, so is op.
+func (op Op) Precedes(next Op) bool {
+	return op.Origin == next.Origin && op.Seq+1 == next.Seq && len(next.Prev) > 0 && bytes.Equal(next.Prev, op.Hash())
 }
 
 // PersonalDigest returns the SHA-256 of personal data, or nil for none.
@@ -64,11 +87,20 @@ func Verify(op Op, pub ed25519.PublicKey) error {
 	if len(pub) != ed25519.PublicKeySize {
 		return fmt.Errorf("op %s/%d: no public key for site %q", op.Origin, op.Seq, op.Origin)
 	}
-	if len(op.Personal) > 0 && !bytes.Equal(PersonalDigest(op.Personal), op.PersonalHash) {
-		return fmt.Errorf("op %s/%d: %w", op.Origin, op.Seq, ErrPersonalChanged)
+	if err := CheckPersonal(op); err != nil {
+		return err
 	}
 	if !ed25519.Verify(pub, op.SigningBytes(), op.Sig) {
 		return fmt.Errorf("op %s/%d: %w", op.Origin, op.Seq, ErrBadSignature)
+	}
+	return nil
+}
+
+// CheckPersonal checks that op's personal data (unless erased) is what its
+// hash says: the part of Verify that an op proven by its chain still needs.
+func CheckPersonal(op Op) error {
+	if len(op.Personal) > 0 && !bytes.Equal(PersonalDigest(op.Personal), op.PersonalHash) {
+		return fmt.Errorf("op %s/%d: %w", op.Origin, op.Seq, ErrPersonalChanged)
 	}
 	return nil
 }

@@ -22,6 +22,13 @@ type tx struct {
 	removed       []string
 	configChanged bool
 	seq           uint64 // the last seq this site wrote, including this transaction's ops
+	link          link   // the hash of one of this site's ops, for chaining the next
+}
+
+// link is the hash of this site's op seq: the Prev of op seq+1.
+type link struct {
+	seq  uint64
+	hash []byte
 }
 
 // execer is what a write transaction offers for statements without rows.
@@ -35,13 +42,40 @@ func (t *tx) append(ctx context.Context, op engine.Op) (engine.Op, error) {
 	if t.seq == 0 {
 		t.seq = t.s.seq
 	}
-	op.Origin, op.Seq, op.HLC, op.Author = t.s.site, t.seq+1, t.s.hlc.Now(), t.author
+	prev, err := t.prevHash(ctx)
+	if err != nil {
+		return op, err
+	}
+	op.Origin, op.Seq, op.HLC, op.Author, op.Prev = t.s.site, t.seq+1, t.s.hlc.Now(), t.author, prev
 	op = engine.Sign(op, t.s.key)
 	if _, err := insertOp(ctx, t, op); err != nil {
 		return op, err
 	}
-	t.seq = op.Seq
+	t.seq, t.link = op.Seq, link{op.Seq, op.Hash()}
 	return op, t.refold(ctx, engine.EntityType(op.Kind), op.Entity)
+}
+
+// prevHash returns the hash of this site's op t.seq (nil before the
+// first), from the last append if it was that op, else from the log.
+func (t *tx) prevHash(ctx context.Context) ([]byte, error) {
+	if t.seq == 0 {
+		return nil, nil
+	}
+	if t.link.seq == t.seq {
+		return t.link.hash, nil
+	}
+	rows, err := t.QueryContext(ctx, `SELECT `+opColumns+` FROM ops WHERE origin = ? AND seq = ?`, t.s.site, t.seq)
+	if err != nil {
+		return nil, err
+	}
+	ops, err := scanOps(rows)
+	if err != nil {
+		return nil, fmt.Errorf("op %s/%d to chain to: %w", t.s.site, t.seq, err)
+	}
+	if len(ops) == 0 {
+		return nil, fmt.Errorf("op %s/%d to chain to: missing", t.s.site, t.seq)
+	}
+	return ops[0].Hash(), nil
 }
 
 // Apply stores ops that were stamped elsewhere (the demo seed, tests) as
@@ -89,9 +123,9 @@ func (s *Store) Apply(ctx context.Context, ops []engine.Op) (int, error) {
 
 func insertOp(ctx context.Context, q execer, op engine.Op) (bool, error) {
 	res, err := q.ExecContext(ctx, `INSERT INTO ops (origin, seq, hlc, author, kind, entity_type, entity, data, personal,
-		personal_hash, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (origin, seq) DO NOTHING`,
+		personal_hash, sig, prev) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (origin, seq) DO NOTHING`,
 		op.Origin, op.Seq, int64(op.HLC), op.Author, op.Kind, engine.EntityType(op.Kind), op.Entity,
-		nullable(op.Data), nullable(op.Personal), nullable(op.PersonalHash), nullable(op.Sig))
+		nullable(op.Data), nullable(op.Personal), nullable(op.PersonalHash), nullable(op.Sig), nullable(op.Prev))
 	if err != nil {
 		return false, fmt.Errorf("insert op %s/%d: %w", op.Origin, op.Seq, err)
 	}
@@ -224,7 +258,7 @@ func (s *Store) Ops(ctx context.Context) ([]engine.Op, error) {
 }
 
 // opColumns are the columns scanOps reads, in its order.
-const opColumns = `origin, seq, hlc, author, kind, entity, data, personal, personal_hash, sig`
+const opColumns = `origin, seq, hlc, author, kind, entity, data, personal, personal_hash, sig, prev`
 
 func scanOps(rows *sql.Rows) ([]engine.Op, error) {
 	defer rows.Close()
@@ -234,7 +268,7 @@ func scanOps(rows *sql.Rows) ([]engine.Op, error) {
 		var hlc int64
 		var data, personal []byte
 		if err := rows.Scan(&op.Origin, &op.Seq, &hlc, &op.Author, &op.Kind, &op.Entity, &data, &personal,
-			&op.PersonalHash, &op.Sig); err != nil {
+			&op.PersonalHash, &op.Sig, &op.Prev); err != nil {
 			return nil, err
 		}
 		op.HLC, op.Data, op.Personal = engine.HLC(hlc), data, personal

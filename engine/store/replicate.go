@@ -181,6 +181,13 @@ func (t *tx) applyRemote(ctx context.Context, op engine.Op, reason string, unver
 // checks are the checks of ApplyRemote that need no database, done in
 // chunks of checkChunk ops, in order, by background checkers and by the
 // writer itself when it would otherwise wait for them.
+//
+// A run of one origin's consecutive ops whose Prev links hold (see
+// engine.Op.Precedes) needs one signature check, its last op's: an op
+// whose successor is authentic and links to it is authentic too. The
+// checkers check the rest of such an op (origin, shape, key, personal
+// hash) and leave its signature to reason, which takes it from the
+// run's end, or verifies the op itself where the run breaks.
 type checks struct {
 	ops     []engine.Op
 	keys    map[string]ed25519.PublicKey
@@ -189,10 +196,13 @@ type checks struct {
 	// per op: held before the batch, so its signature was not checked
 	// (see ApplyRemote)
 	unverified []bool
-	held       map[string]uint64
-	done       []chan struct{} // per chunk, closed once its reasons are set
-	next       atomic.Int64    // the next chunk to check
-	stop       atomic.Bool
+	// per op: links to the next op in the batch, so its signature is the
+	// next op's to prove; cleared once reason has settled it
+	linked []bool
+	held   map[string]uint64
+	done   []chan struct{} // per chunk, closed once its reasons are set
+	next   atomic.Int64    // the next chunk to check
+	stop   atomic.Bool
 }
 
 const checkChunk = 32
@@ -203,9 +213,14 @@ const checkChunk = 32
 func (s *Store) checkRemote(ops []engine.Op, keys map[string]ed25519.PublicKey, held map[string]uint64) *checks {
 	chunks := (len(ops) + checkChunk - 1) / checkChunk
 	c := &checks{ops: ops, keys: keys, s: s, reasons: make([]string, len(ops)), done: make([]chan struct{}, chunks),
-		unverified: make([]bool, len(ops)), held: held}
+		unverified: make([]bool, len(ops)), linked: make([]bool, len(ops)), held: held}
 	for i := range c.done {
 		c.done[i] = make(chan struct{})
+	}
+	for i := 0; i+1 < len(ops); i++ {
+		// A held successor is not verified (see checkNext): it proves
+		// nothing.
+		c.linked[i] = !c.isHeld(ops[i+1]) && ops[i].Precedes(ops[i+1])
 	}
 	for range min(runtime.GOMAXPROCS(0)-1, chunks) {
 		go func() {
@@ -216,6 +231,12 @@ func (s *Store) checkRemote(ops []engine.Op, keys map[string]ed25519.PublicKey, 
 	return c
 }
 
+// isHeld reports whether op's seq was held before the batch (and op is
+// not one that is refused whatever is held).
+func (c *checks) isHeld(op engine.Op) bool {
+	return op.Seq <= c.held[op.Origin] && op.Origin != c.s.site && op.Origin != demoOrigin
+}
+
 // checkNext checks the next chunk nobody took yet; false if none is left.
 func (c *checks) checkNext() bool {
 	k := int(c.next.Add(1)) - 1
@@ -224,22 +245,46 @@ func (c *checks) checkNext() bool {
 	}
 	for i := k * checkChunk; i < min((k+1)*checkChunk, len(c.ops)); i++ {
 		op := c.ops[i]
-		if op.Seq <= c.held[op.Origin] && op.Origin != c.s.site && op.Origin != demoOrigin {
+		if c.isHeld(op) {
 			if err := wellFormed(op); err != nil {
 				c.reasons[i] = "malformed: " + err.Error()
 			}
 			c.unverified[i] = true
 			continue
 		}
-		c.reasons[i] = c.s.checkOp(op, c.keys)
+		c.reasons[i] = c.s.checkOp(op, c.keys, !c.linked[i])
 	}
 	close(c.done[k])
 	return true
 }
 
 // reason returns why op i is refused, or "", once it is checked; until
-// then it checks further chunks itself.
+// then it checks further chunks itself. Only the writer calls it.
 func (c *checks) reason(i int) string {
+	if !c.linked[i] {
+		return c.checked(i)
+	}
+	// Op i links to its successor: find the end of the run, then settle
+	// the run back to i. An op is proven by a successor that is
+	// authentic; where that fails, it is verified on its own.
+	end := i
+	for c.linked[end] {
+		end++
+	}
+	proven := c.checked(end) == ""
+	for j := end - 1; j >= i; j-- {
+		r := c.checked(j)
+		if r == "" && !proven {
+			r = c.s.checkOp(c.ops[j], c.keys, true)
+		}
+		c.reasons[j], c.linked[j] = r, false
+		proven = r == ""
+	}
+	return c.reasons[i]
+}
+
+// checked returns reasons[i] once op i's chunk is checked.
+func (c *checks) checked(i int) string {
 	done := c.done[i/checkChunk]
 	for {
 		select {
@@ -258,8 +303,9 @@ func (c *checks) reason(i int) string {
 func (c *checks) abandon() { c.stop.Store(true) }
 
 // checkOp returns why a remote op is refused before looking at what is
-// held, or "".
-func (s *Store) checkOp(op engine.Op, keys map[string]ed25519.PublicKey) string {
+// held, or "". Its signature is checked if verify is set; its personal
+// data is checked against its hash either way.
+func (s *Store) checkOp(op engine.Op, keys map[string]ed25519.PublicKey, verify bool) string {
 	if op.Origin == s.site || op.Origin == demoOrigin {
 		return reasonNotReplicated
 	}
@@ -269,6 +315,12 @@ func (s *Store) checkOp(op engine.Op, keys map[string]ed25519.PublicKey) string 
 	pub, ok := keys[op.Origin]
 	if !ok {
 		return reasonUnknownKey
+	}
+	if !verify {
+		if err := engine.CheckPersonal(op); err != nil {
+			return err.Error()
+		}
+		return ""
 	}
 	if err := engine.Verify(op, pub); err != nil {
 		return err.Error()

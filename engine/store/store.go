@@ -44,6 +44,7 @@ type Store struct {
 	pending   []*job // writes waiting for the next transaction
 	onCommit  atomic.Pointer[func()]
 	seq       uint64                         // the last seq this site wrote; under writeMu
+	link      link                           // the hash of one of this site's ops; under writeMu
 	stmts     sync.Map                       // query → *sql.Stmt, see prepared
 	occ       *engine.OccupancyIndex         // active appointments, in memory
 	cat       atomic.Pointer[engine.Catalog] // configuration snapshot

@@ -73,7 +73,7 @@ func (s *Store) runBatch(batch []*job) {
 
 	var ran []*job                   // jobs that wrote and wait for the commit
 	var applied []engine.Appointment // what the occupancy learnt before the commit
-	seq, configChanged := s.seq, false
+	seq, chain, configChanged := s.seq, s.link, false
 	for i, j := range batch {
 		if configChanged {
 			// The configuration snapshot is read back after the commit:
@@ -94,7 +94,7 @@ func (s *Store) runBatch(batch []*job) {
 			close(j.done)
 			continue
 		}
-		t := &tx{s: s, sql: sqlTx, author: j.author, seq: seq}
+		t := &tx{s: s, sql: sqlTx, author: j.author, seq: seq, link: chain}
 		if err := j.fn(context.WithoutCancel(j.ctx), t); err != nil {
 			if _, rerr := sqlTx.Exec("ROLLBACK TO " + sp); rerr != nil {
 				finish(append(ran, batch[i:]...), fmt.Errorf("rollback to savepoint: %w", rerr))
@@ -112,6 +112,9 @@ func (s *Store) runBatch(batch []*job) {
 			return
 		}
 		seq = max(seq, t.seq)
+		if t.link.seq > chain.seq {
+			chain = t.link
+		}
 		for _, a := range t.appointments {
 			s.occ.Put(a)
 			applied = append(applied, a)
@@ -128,7 +131,7 @@ func (s *Store) runBatch(batch []*job) {
 		finish(ran, fmt.Errorf("commit: %w", err))
 		return
 	}
-	s.seq = seq
+	s.seq, s.link = seq, chain
 	if f := s.onCommit.Load(); f != nil && len(ran) > 0 {
 		(*f)()
 	}
