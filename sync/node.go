@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"slices"
 	"sort"
 	gosync "sync"
 	"time"
@@ -116,6 +117,13 @@ type Node struct {
 	pending map[string]bool       // Trigger addresses not yet synced
 	hints   map[string]hint       // by address: a peer's announced seq
 	self    map[string]bool       // addresses that turned out to be this site
+	active  map[string][]*claimed // running sessions by peer site (see claim)
+}
+
+// claimed is a running session's claim on its peer.
+type claimed struct {
+	dialled   bool
+	supersede func()
 }
 
 type hint struct {
@@ -164,6 +172,7 @@ func NewNode(cfg Config) (*Node, error) {
 		pending:   map[string]bool{},
 		hints:     map[string]hint{},
 		self:      map[string]bool{},
+		active:    map[string][]*claimed{},
 	}, nil
 }
 
@@ -390,11 +399,69 @@ func (n *Node) dialSession(ctx context.Context, addr string) (SessionStats, erro
 		tc.Close()
 		return SessionStats{}, err
 	}
-	return runSession(ctx, tc, cc, n.cfg.Log, n.scfg)
+	return runSession(ctx, tc, cc, n.cfg.Log, n.sessionConfig(true))
+}
+
+// sessionConfig is the configuration of a session this node dialled or
+// answers.
+func (n *Node) sessionConfig(dialled bool) sessionConfig {
+	cfg := n.scfg
+	cfg.claim = func(peer string, supersede func()) (func(), error) {
+		return n.claim(peer, dialled, supersede)
+	}
+	return cfg
+}
+
+// claim registers a session with peer once the hellos are exchanged.
+// When two sites dial each other at once (a heal triggers both), both
+// sessions would send the same backlog. Of two sessions in opposite
+// directions, the one dialled by the site whose name sorts first goes on
+// and the other gives way: refused here if it comes second, else told to
+// stop before its next batch; either way its peer is told, and both ends
+// end it with ErrSuperseded. Both sites decide alike whatever order they
+// see the hellos in, so the same session gives way on both.
+func (n *Node) claim(peer string, dialled bool, supersede func()) (func(), error) {
+	keepDialled := n.cfg.Log.Site() < peer
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, o := range n.active[peer] {
+		if o.dialled == dialled {
+			continue
+		}
+		if dialled != keepDialled {
+			return nil, ErrSuperseded
+		}
+		o.supersede()
+	}
+	me := &claimed{dialled: dialled, supersede: supersede}
+	n.active[peer] = append(n.active[peer], me)
+	return func() {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		rest := slices.DeleteFunc(n.active[peer], func(c *claimed) bool { return c == me })
+		if len(rest) == 0 {
+			delete(n.active, peer)
+		} else {
+			n.active[peer] = rest
+		}
+	}, nil
+}
+
+// superseded reports whether a session with peer that ended in err gave
+// way to another: ended by ErrSuperseded on this side, or broken off by
+// the peer while another session with it is running here.
+func (n *Node) superseded(peer string, err error) bool {
+	if errors.Is(err, ErrSuperseded) {
+		return true
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return err != nil && peer != "" && len(n.active[peer]) > 0
 }
 
 func (n *Node) recordOutgoing(addr string, stats SessionStats, err error) {
 	now := time.Now()
+	superseded := n.superseded(stats.Peer, err)
 	n.mu.Lock()
 	if errors.Is(err, ErrSameSite) {
 		n.self[addr] = true
@@ -422,6 +489,12 @@ func (n *Node) recordOutgoing(addr string, stats SessionStats, err error) {
 	p.OpsReceived += stats.Applied
 	p.OpsSent += stats.Sent
 	failures := p.Failures
+	if superseded {
+		// Neither success nor failure: the other session tells.
+		n.mu.Unlock()
+		n.log.Debug("sync: session gave way to the other direction's", "addr", addr, "site", stats.Peer)
+		return
+	}
 	if err == nil {
 		p.LastSync, p.LastError, p.Failures, p.nextTry = now, "", 0, time.Time{}
 	} else {
@@ -514,8 +587,13 @@ func (n *Node) serve(ctx context.Context, c net.Conn) {
 		n.log.Warn("sync: refused a connection", "remote", remote, "err", err)
 		return
 	}
-	stats, err := runSession(ctx, tc, cc, n.cfg.Log, n.scfg)
+	stats, err := runSession(ctx, tc, cc, n.cfg.Log, n.sessionConfig(false))
 	if errors.Is(err, ErrSameSite) {
+		return
+	}
+	if n.superseded(stats.Peer, err) {
+		n.log.Debug("sync: session gave way to the other direction's", "remote", remote, "site", stats.Peer)
+		n.recordIncoming(stats, err)
 		return
 	}
 	if stats.Peer != "" {

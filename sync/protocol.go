@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"pforte/engine"
@@ -48,6 +49,9 @@ const (
 	msgOps   = "ops"
 	msgDone  = "done"
 	msgFin   = "fin"
+	// msgSuperseded: this session gives way to the one in the other
+	// direction (see Node.claim); sent instead of the next batch.
+	msgSuperseded = "superseded"
 )
 
 // message is one frame, JSON encoded.
@@ -74,12 +78,14 @@ type wireOp struct {
 	Personal     []byte `json:"p,omitempty"`
 	PersonalHash []byte `json:"ph,omitempty"`
 	Sig          []byte `json:"sig,omitempty"`
+	Prev         []byte `json:"pv,omitempty"`
 }
 
 func toWire(op engine.Op) wireOp {
 	return wireOp{
 		Origin: op.Origin, Seq: op.Seq, HLC: uint64(op.HLC), Author: op.Author, Kind: op.Kind,
 		Entity: op.Entity, Data: op.Data, Personal: op.Personal, PersonalHash: op.PersonalHash, Sig: op.Sig,
+		Prev: op.Prev,
 	}
 }
 
@@ -87,6 +93,7 @@ func (w wireOp) op() engine.Op {
 	return engine.Op{
 		Origin: w.Origin, Seq: w.Seq, HLC: engine.HLC(w.HLC), Author: w.Author, Kind: w.Kind,
 		Entity: w.Entity, Data: w.Data, Personal: w.Personal, PersonalHash: w.PersonalHash, Sig: w.Sig,
+		Prev: w.Prev,
 	}
 }
 
@@ -105,7 +112,14 @@ type SessionStats struct {
 
 // Errors of a session.
 var (
-	ErrSameSite = errors.New("sync: peer has this site's name (this site itself, or two sites configured alike)")
+	// ErrSuperseded ends a session that runs alongside another one with
+	// the same peer in the other direction (see Node.claim): no failure.
+	ErrSuperseded = errors.New("sync: another session with this peer does the work")
+	// errClaimRefused: this end refused the session's claim.
+	errClaimRefused = errors.New("sync: session not claimed")
+	// errGaveWay: the send side stopped and told the peer to.
+	errGaveWay = errors.New("sync: session gave way")
+	ErrSameSite     = errors.New("sync: peer has this site's name (this site itself, or two sites configured alike)")
 	ErrProtocol = errors.New("sync: protocol violation")
 )
 
@@ -113,6 +127,11 @@ type sessionConfig struct {
 	batch  int
 	idle   time.Duration
 	logger *slog.Logger
+	// claim, if set, is asked once the peer's hello names it, before any
+	// op travels: ErrSuperseded ends the session (see Node.claim); release
+	// is called when the session ends. supersede makes the session give
+	// way before its next batch.
+	claim func(peer string, supersede func()) (release func(), err error)
 }
 
 // session is the state of one exchange.
@@ -122,6 +141,11 @@ type session struct {
 	cfg    sessionConfig
 	stats  SessionStats
 	logged int // rejections logged so far
+	// release ends the session's claim on its peer, once it has one
+	release func()
+	// superseded: give way before the next batch (see Node.claim)
+	superseded atomic.Bool
+	gaveWay    atomic.Bool // the send side told the peer
 }
 
 // runSession runs one exchange over an established connection and closes
@@ -138,6 +162,11 @@ func runSession(ctx context.Context, conn net.Conn, raw *countingConn, lg Log, c
 		conn.Close()
 	}()
 	s := &session{lg: lg, fc: newFrameConn(conn, cfg.idle), cfg: cfg}
+	defer func() {
+		if s.release != nil {
+			s.release()
+		}
+	}()
 
 	peerHello := make(chan *message, 1)
 	peerDone := make(chan struct{})
@@ -145,6 +174,11 @@ func runSession(ctx context.Context, conn net.Conn, raw *countingConn, lg Log, c
 	sendErr := make(chan error, 1)
 	go func() {
 		err := s.sendSide(ctx, helloSent, peerHello, peerDone)
+		if errors.Is(err, errGaveWay) {
+			// The peer was told; its batches are still applied until it
+			// hangs up, so that it never writes into a closed connection.
+			err = nil
+		}
 		if err != nil {
 			cancel(err)
 		}
@@ -153,6 +187,22 @@ func runSession(ctx context.Context, conn net.Conn, raw *countingConn, lg Log, c
 	rerr := s.receiveSide(ctx, peerHello, peerDone)
 	if errors.Is(rerr, ErrSameSite) {
 		<-helloSent // so that the other end, this site too, learns why
+	}
+	if errors.Is(rerr, errClaimRefused) {
+		// The send side waits for a hello that never comes: this frame
+		// cannot interleave with its writes.
+		<-helloSent
+		if s.write(message{Type: msgSuperseded}) == nil {
+			for { // until the peer, told, hangs up
+				if _, err := s.fc.readFrame(); err != nil {
+					break
+				}
+			}
+		}
+		rerr = ErrSuperseded
+	}
+	if rerr != nil && s.gaveWay.Load() {
+		rerr = ErrSuperseded // the peer hung up as it was told
 	}
 	if rerr != nil {
 		cancel(rerr)
@@ -218,6 +268,9 @@ func (s *session) sendSide(ctx context.Context, helloSent chan<- struct{}, peerH
 			return err
 		}
 	}
+	if err := s.giveWay(); err != nil {
+		return err
+	}
 	if err := s.write(message{Type: msgDone}); err != nil {
 		return err
 	}
@@ -248,12 +301,28 @@ func (s *session) stream(ctx context.Context, origin string, after, upto uint64)
 			s.cfg.logger.Warn("sync: log holds fewer ops than its vector says", "origin", origin, "after", cursor, "vector", upto)
 			return nil
 		}
+		if err := s.giveWay(); err != nil {
+			return err
+		}
 		if err := s.sendOps(ops); err != nil {
 			return err
 		}
 		cursor = ops[len(ops)-1].Seq
 	}
 	return nil
+}
+
+// giveWay tells the peer and returns errGaveWay once the session is
+// superseded.
+func (s *session) giveWay() error {
+	if !s.superseded.Load() {
+		return nil
+	}
+	if err := s.write(message{Type: msgSuperseded}); err != nil {
+		return err
+	}
+	s.gaveWay.Store(true)
+	return errGaveWay
 }
 
 // sendOps sends one batch, halving it until each frame fits.
@@ -321,6 +390,13 @@ func (s *session) receiveSide(ctx context.Context, peerHello chan<- *message, pe
 		return ErrSameSite
 	}
 	s.stats.Peer = hello.Site
+	if s.cfg.claim != nil {
+		release, err := s.cfg.claim(hello.Site, func() { s.superseded.Store(true) })
+		if err != nil {
+			return fmt.Errorf("%w: %w", errClaimRefused, err)
+		}
+		s.release = release
+	}
 	s.learnKeys(ctx, hello)
 	peerHello <- hello
 
@@ -337,6 +413,8 @@ func (s *session) receiveSide(ctx context.Context, peerHello chan<- *message, pe
 			if err := s.apply(ctx, m.Ops); err != nil {
 				return err
 			}
+		case msgSuperseded:
+			return ErrSuperseded
 		default:
 			return fmt.Errorf("%w: unexpected %q", ErrProtocol, m.Type)
 		}
