@@ -118,8 +118,8 @@ var (
 	// errClaimRefused: this end refused the session's claim.
 	errClaimRefused = errors.New("sync: session not claimed")
 	// errGaveWay: the send side stopped and told the peer to.
-	errGaveWay = errors.New("sync: session gave way")
-	ErrSameSite     = errors.New("sync: peer has this site's name (this site itself, or two sites configured alike)")
+	errGaveWay  = errors.New("sync: session gave way")
+	ErrSameSite = errors.New("sync: peer has this site's name (this site itself, or two sites configured alike)")
 	ErrProtocol = errors.New("sync: protocol violation")
 )
 
