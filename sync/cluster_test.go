@@ -36,7 +36,8 @@ import (
 // minutes ahead too), and replaying one site's log shuffled and with
 // duplicates into a fresh store gives that same database.
 //
-// Seeds: -clusterseeds=N or PFORTE_SEEDS=N runs seeds 1…N (default 4);
+// Seeds: -clusterseeds=N or PFORTE_SEEDS=N runs seeds 1…N (default 4, four
+// at a time, -clusterparallel);
 // -clusterseed=N or PFORTE_SEED=N runs only seed N. A failing seed prints
 // the command that replays it. The schedule is fixed by the seed; the
 // timing of Serf and of the nodes' loops is not, so a replay makes the
@@ -45,6 +46,10 @@ import (
 var (
 	clusterSeed  = flag.Uint64("clusterseed", 0, "run the cluster test with only this seed (also PFORTE_SEED)")
 	clusterSeeds = flag.Int("clusterseeds", 4, "how many seeds the cluster test runs (also PFORTE_SEEDS)")
+	// A seed mostly waits for Serf's timers, so more run at once than
+	// there are CPUs; too many and the race detector slows Serf's probes
+	// into false alarms (harmless, but the run takes longer).
+	clusterParallel = flag.Int("clusterparallel", 4, "how many cluster test seeds run at once")
 )
 
 const (
@@ -54,7 +59,7 @@ const (
 	skewed = 3
 	// stepPause is the real time between two steps of the schedule: long
 	// enough that a fault held for a dozen steps is one Serf notices.
-	stepPause = 15 * time.Millisecond
+	stepPause = 10 * time.Millisecond
 	// settle is how long the healed cluster has to converge by itself.
 	settle = 40 * time.Second
 )
@@ -135,28 +140,42 @@ func clusterSeedList(t *testing.T) []uint64 {
 	return seeds
 }
 
+// TestClusterConvergesUnderFaults runs -clusterparallel seeds at a time,
+// whatever -parallel says: a seed spends most of its time waiting for
+// Serf's timers, not on a CPU.
 func TestClusterConvergesUnderFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("cluster test: four SQLite sites with Serf in real time; not in -short")
 	}
+	t.Parallel()
+	slots := make(chan struct{}, max(1, *clusterParallel))
+	var wg gosync.WaitGroup
 	for _, seed := range clusterSeedList(t) {
-		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
-			t.Parallel()
-			start := time.Now()
-			c := newCluster(t, seed)
-			c.runSchedule()
-			scheduled := time.Now()
-			c.heal()
-			c.converge(settle)
-			converged := time.Now()
-			c.checkAcknowledged()
-			want := c.checkSameDigest()
-			c.checkReplay(want)
-			t.Logf("seed=%d: schedule %v, convergence %v, checks and replay %v; Serf saw a partition %d times, %d members failed, %d rejoined",
-				seed, scheduled.Sub(start).Round(time.Millisecond), converged.Sub(scheduled).Round(time.Millisecond),
-				time.Since(converged).Round(time.Millisecond), c.partitionsSeen, c.serfFailed.Load(), c.serfRejoined.Load())
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { runClusterSeed(t, seed) })
 		})
 	}
+	wg.Wait()
+}
+
+// runClusterSeed is one run of the cluster test: schedule, heal, settle,
+// check.
+func runClusterSeed(t *testing.T, seed uint64) {
+	start := time.Now()
+	c := newCluster(t, seed)
+	c.runSchedule()
+	scheduled := time.Now()
+	c.heal()
+	c.converge(settle)
+	converged := time.Now()
+	c.checkAcknowledged()
+	want := c.checkSameDigest()
+	c.checkReplay(want)
+	t.Logf("seed=%d: schedule %v, convergence %v, checks and replay %v; Serf saw a partition %d times, %d members failed, %d rejoined",
+		seed, scheduled.Sub(start).Round(time.Millisecond), converged.Sub(scheduled).Round(time.Millisecond),
+		time.Since(converged).Round(time.Millisecond), c.partitionsSeen, c.serfFailed.Load(), c.serfRejoined.Load())
 }
 
 // clusterSite is one member of the cluster; st, node and members are nil
@@ -170,8 +189,8 @@ type clusterSite struct {
 	st      *store.Store
 	node    *Node
 	members *Membership
-	addr    string // data plane, as of the last start
-	gossip  string // gossip, as of the last start
+	addr    string        // data plane, as of the last start
+	gossip  string        // gossip, as of the last start
 	down    chan struct{} // closed when the agent is shut down
 }
 
@@ -194,6 +213,7 @@ type cluster struct {
 	trace []string
 	days  map[string]bool // local days anything happened on
 	step  int
+	began time.Time
 
 	errors         int
 	partitionsSeen int // partitions Serf noticed before the schedule went on
@@ -205,7 +225,7 @@ func newCluster(t *testing.T, seed uint64) *cluster {
 	t.Helper()
 	c := &cluster{
 		t: t, seed: seed, rng: rand.New(rand.NewPCG(seed, 0x9f0a7e)),
-		net: newSimNet(clusterSize, seed), key: testKey, days: map[string]bool{},
+		net: newSimNet(clusterSize, seed), key: testKey, days: map[string]bool{}, began: time.Now(),
 	}
 	dir := t.TempDir() // before the cleanup below, so that it is removed after the stores close
 	t.Cleanup(func() {
@@ -273,7 +293,7 @@ func (c *cluster) errorf(format string, args ...any) {
 }
 
 func (c *cluster) logf(format string, args ...any) {
-	c.trace = append(c.trace, fmt.Sprintf("%4d ", c.step)+fmt.Sprintf(format, args...))
+	c.trace = append(c.trace, fmt.Sprintf("%4d %6.2fs ", c.step, time.Since(c.began).Seconds())+fmt.Sprintf(format, args...))
 }
 
 // logger is quiet unless PFORTE_CLUSTER_LOG is set (then Serf's and the
@@ -462,229 +482,4 @@ func (c *cluster) domainErr(what string, err error) bool {
 		c.fatalf("%s: %v", what, err)
 	}
 	return err == nil
-}
-
-func (c *cluster) runSchedule() {
-	for c.step = 1; c.step <= clusterSteps; c.step++ {
-		time.Sleep(stepPause)
-		for _, s := range c.sites {
-			s.clock.Add(20 * time.Second)
-			c.days[engine.Day(s.clock.Now())] = true
-		}
-		up := c.up()
-		s := c.pick(up)
-		switch r := c.rng.IntN(100); {
-		case r < 18:
-			c.register(s)
-		case r < 26:
-			c.changeVisit(s, "pickup")
-		case r < 32:
-			c.changeVisit(s, "leave")
-		case r < 45:
-			c.book(s)
-		case r < 50:
-			c.changeAppointment(s, "cancel")
-		case r < 56:
-			c.changeAppointment(s, "checkin")
-		case r < 61:
-			c.partition()
-		case r < 64:
-			a, b := c.rng.IntN(clusterSize), c.rng.IntN(clusterSize)
-			if a != b {
-				c.net.loseOneWay(a, b)
-				c.logf("one-way loss %d → %d", a, b)
-			}
-		case r < 67:
-			c.net.heal()
-			c.logf("heal")
-		case r < 72:
-			delay, flaky := time.Duration(c.rng.IntN(3))*time.Millisecond, c.rng.IntN(60)
-			loss, dup, jitter := c.rng.IntN(30), c.rng.IntN(30), time.Duration(c.rng.IntN(40))*time.Millisecond
-			c.net.setLine(delay, flaky, loss, dup, jitter)
-			c.logf("line: %v per write, %d%% of connections drop; gossip %d%% lost, %d%% twice, up to %v late",
-				delay, flaky, loss, dup, jitter)
-		case r < 76:
-			c.crashOrRestart()
-		case r < 82:
-			c.syncTwice(s)
-		default:
-			// Let the nodes and Serf work on their own for a while.
-			d := time.Duration(50+c.rng.IntN(250)) * time.Millisecond
-			c.logf("wait %v", d)
-			time.Sleep(d)
-		}
-	}
-}
-
-func (c *cluster) ack(s *clusterSite, kind, id string) {
-	c.acks = append(c.acks, ackedWrite{step: c.step, site: s.i, kind: kind, id: id})
-	c.logf("%s: %s %s", s.name, kind, id)
-}
-
-func (c *cluster) register(s *clusterSite) {
-	cz := clusterCitizens[c.rng.IntN(len(clusterCitizens))]
-	host := []string{"staff-mueller", "staff-lange"}[c.rng.IntN(2)]
-	v, err := s.st.RegisterVisit(context.Background(), "reception", engine.NewVisit{
-		Building: "rathaus-1", Name: cz.Name, Phone: "02921 103-0", Host: host, Reason: "Rückfrage zum Bescheid"})
-	if c.domainErr("register", err) {
-		c.ack(s, "visit", v.ID)
-	}
-}
-
-// changeVisit picks up or signs out a visitor this site knows of.
-func (c *cluster) changeVisit(s *clusterSite, kind string) {
-	ctx := context.Background()
-	vs, err := s.st.Visits(ctx, "rathaus-1", engine.Day(s.clock.Now()))
-	if err != nil {
-		c.fatalf("visits at %s: %v", s.name, err)
-	}
-	if len(vs) == 0 {
-		return
-	}
-	v := vs[c.rng.IntN(len(vs))]
-	if kind == "pickup" {
-		_, err = s.st.PickUpVisit(ctx, "reception", v.ID, "staff-lange")
-	} else {
-		_, err = s.st.LeaveVisit(ctx, "reception", v.ID)
-	}
-	if c.domainErr(kind+" "+v.ID, err) {
-		c.ack(s, kind, v.ID)
-	}
-}
-
-// book books a random free slot of today as this site sees it; across a
-// partition two sites may well give away the same one.
-func (c *cluster) book(s *clusterSite) {
-	now := s.clock.Now()
-	svc := []string{"anmeldung", "meldebescheinigung"}[c.rng.IntN(2)]
-	slots, err := s.st.Slots(engine.Query{Building: "buergerbuero", Services: []string{svc}, From: engine.Day(now),
-		Days: 1, Channel: engine.ChannelDesk, Now: now}, 30)
-	if err != nil {
-		c.fatalf("slots at %s: %v", s.name, err)
-	}
-	if len(slots) == 0 {
-		return
-	}
-	slot := slots[c.rng.IntN(len(slots))]
-	a, err := s.st.Book(context.Background(), "reception", engine.BookingRequest{Building: "buergerbuero",
-		Services: []string{svc}, Start: slot.Start, Channel: engine.ChannelDesk,
-		Citizen: clusterCitizens[c.rng.IntN(len(clusterCitizens))]})
-	if c.domainErr("book", err) {
-		c.days[engine.Day(a.Start)] = true
-		c.ack(s, "book", a.ID)
-	}
-}
-
-// changeAppointment cancels or checks in an appointment this site knows of.
-func (c *cluster) changeAppointment(s *clusterSite, kind string) {
-	ctx := context.Background()
-	as, err := s.st.Appointments(ctx, "buergerbuero", engine.Day(s.clock.Now()))
-	if err != nil {
-		c.fatalf("appointments at %s: %v", s.name, err)
-	}
-	if len(as) == 0 {
-		return
-	}
-	a := as[c.rng.IntN(len(as))]
-	if kind == "cancel" {
-		_, err = s.st.Cancel(ctx, "reception", a.ID)
-	} else {
-		_, err = s.st.CheckIn(ctx, "terminal", store.CheckInRequest{Building: "buergerbuero", Code: a.Code})
-	}
-	if c.domainErr(kind+" "+a.ID, err) {
-		c.ack(s, kind, a.ID)
-	}
-}
-
-// partition splits the sites in two; half the time the schedule then waits
-// until Serf on every site that is up has marked the sites it cannot reach
-// failed, so that the writes that follow happen in a cluster that knows it
-// is split.
-func (c *cluster) partition() {
-	order := c.rng.Perm(clusterSize)
-	cut := 1 + c.rng.IntN(clusterSize-1)
-	groups := [][]int{order[:cut], order[cut:]}
-	c.net.partition(groups)
-	wait := c.rng.IntN(2) == 0
-	c.logf("partition %v | %v (wait for Serf: %v)", groups[0], groups[1], wait)
-	if !wait {
-		return
-	}
-	start := time.Now()
-	if c.serfSeesSplit(3 * time.Second) {
-		c.partitionsSeen++
-		c.logf("Serf saw the partition after %v", time.Since(start).Round(time.Millisecond))
-	} else {
-		c.logf("Serf had not seen the partition after %v", time.Since(start).Round(time.Millisecond))
-	}
-}
-
-// serfSeesSplit waits until every site that is up sees each site it cannot
-// reach as failed (or gone) and no longer offers it as a sync peer.
-func (c *cluster) serfSeesSplit(d time.Duration) bool {
-	return eventually(c.t, d, func() bool {
-		for _, s := range c.up() {
-			for _, p := range s.members.Peers() {
-				o := c.site(p.Site)
-				if o != nil && !c.net.reachable(s.i, o.i) && p.Status == "alive" {
-					return false
-				}
-			}
-		}
-		return true
-	})
-}
-
-func (c *cluster) site(name string) *clusterSite {
-	for _, s := range c.sites {
-		if s.name == name {
-			return s
-		}
-	}
-	return nil
-}
-
-// crashOrRestart brings a down site back, or takes one down while at
-// least two others stay up.
-func (c *cluster) crashOrRestart() {
-	for _, s := range c.sites {
-		if s.st == nil && c.rng.IntN(2) == 0 {
-			c.restart(s)
-			return
-		}
-	}
-	if up := c.up(); len(up) > 2 {
-		c.crash(c.pick(up))
-	}
-}
-
-// syncTwice runs two sessions of s with one peer at the same time, or
-// with two peers, at the addresses s's Serf gives for them, so that the
-// same ops arrive twice and interleaved.
-func (c *cluster) syncTwice(s *clusterSite) {
-	a, b := c.pick(c.sites), c.pick(c.sites)
-	c.logf("%s: sync with %s and %s at once", s.name, a.name, b.name)
-	var wg gosync.WaitGroup
-	for _, p := range []*clusterSite{a, b} {
-		addr := s.members.PeerSyncAddr(p.name)
-		if p == s || addr == "" {
-			continue
-		}
-		wg.Go(func() {
-			// Failures are the faults at work; convergence is checked later.
-			s.node.SyncWith(context.Background(), addr)
-		})
-	}
-	wg.Wait()
-}
-
-// heal ends every fault and brings every site back up.
-func (c *cluster) heal() {
-	c.net.heal()
-	for _, s := range c.sites {
-		if s.st == nil {
-			c.restart(s)
-		}
-	}
-	c.logf("heal all")
 }
