@@ -37,9 +37,8 @@ import (
 // duplicates into a fresh store gives that same database.
 //
 // Seeds: -clusterseeds=N or PFORTE_SEEDS=N runs seeds 1…N (default 4, four
-// at a time, -clusterparallel);
-// -clusterseed=N or PFORTE_SEED=N runs only seed N. A failing seed prints
-// the command that replays it. The schedule is fixed by the seed; the
+// at a time: -clusterparallel); -clusterseed=N or PFORTE_SEED=N runs only
+// seed N. A failing seed prints the command that replays it. The schedule is fixed by the seed; the
 // timing of Serf and of the nodes' loops is not, so a replay makes the
 // same writes and faults but not necessarily the same sessions.
 
@@ -315,9 +314,9 @@ func (c *cluster) open(s *clusterSite) {
 	s.st = st
 }
 
-// tune shortens Serf's timers from seconds to a tenth of that, so that a
-// partition held for a second is one Serf acts on, and puts site i's
-// gossip on the simNet.
+// tune shortens Serf's timers from seconds to about a tenth, so that a
+// partition held for a second is one Serf acts on, and puts s's gossip on
+// the simNet.
 func (c *cluster) tune(s *clusterSite) func(*serf.Config) {
 	return func(conf *serf.Config) {
 		tr, err := newGossipTransport(c.net, s.i)
