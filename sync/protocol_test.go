@@ -157,7 +157,7 @@ func TestSessionResumesAfterCut(t *testing.T) {
 	b.commit(100)
 	na := mustNode(t, a)
 	var cutAfter atomic.Int64
-	cutAfter.Store(200 << 10) // the first session breaks after 200 KiB
+	cutAfter.Store(500 << 10) // the first session breaks after 500 KiB (of about 800)
 	nb := mustNode(t, b, func(c *Config) {
 		c.Dial = func(ctx context.Context, addr string) (net.Conn, error) {
 			conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)

@@ -213,14 +213,15 @@ const checkChunk = 32
 func (s *Store) checkRemote(ops []engine.Op, keys map[string]ed25519.PublicKey, held map[string]uint64) *checks {
 	chunks := (len(ops) + checkChunk - 1) / checkChunk
 	c := &checks{ops: ops, keys: keys, s: s, reasons: make([]string, len(ops)), done: make([]chan struct{}, chunks),
-		unverified: make([]bool, len(ops)), linked: make([]bool, len(ops)), held: held}
+		unverified: make([]bool, len(ops)), held: held}
 	for i := range c.done {
 		c.done[i] = make(chan struct{})
 	}
+	c.linked = engine.Linked(ops)
 	for i := 0; i+1 < len(ops); i++ {
 		// A held successor is not verified (see checkNext): it proves
 		// nothing.
-		c.linked[i] = !c.isHeld(ops[i+1]) && ops[i].Precedes(ops[i+1])
+		c.linked[i] = c.linked[i] && !c.isHeld(ops[i+1])
 	}
 	for range min(runtime.GOMAXPROCS(0)-1, chunks) {
 		go func() {
