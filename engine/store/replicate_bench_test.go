@@ -31,6 +31,9 @@ func remoteOps(tb testing.TB, n int) ([]engine.Op, ed25519.PrivateKey) {
 		now = now.Add(time.Second)
 		op.Origin, op.Seq, op.Author = remoteOrigin, uint64(len(ops)+1), "reception-2"
 		op.HLC = engine.MakeHLC(now.UnixMilli(), 0)
+		if len(ops) > 0 {
+			op.Prev = ops[len(ops)-1].Hash() // chained, as a site writes them
+		}
 		ops = append(ops, engine.Sign(op, key))
 	}
 	for i := 0; len(ops) < n; i++ {
@@ -59,9 +62,9 @@ func remoteOps(tb testing.TB, n int) ([]engine.Op, ed25519.PrivateKey) {
 }
 
 // BenchmarkApplyRemote: a fresh site catches up with another one: 10,000
-// signed ops in batches of 1,000, as sync sends them, each batch one
-// durable transaction. Checking the signature (ed25519, about 50 µs) is
-// most of an op's cost; ApplyRemote spreads it over the cores.
+// signed and chained ops in batches of 1,000, as sync sends them, each
+// batch one durable transaction. A signature check (ed25519, about 50 µs)
+// would be most of an op's cost; the chain leaves one per batch.
 //
 //	go test -run XXX -bench ApplyRemote -count 3 ./engine/store
 func BenchmarkApplyRemote(b *testing.B) {
