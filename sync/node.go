@@ -25,6 +25,7 @@ import (
 //	    │          none of those can be tried)         │
 //	    └──► triggered sync: Trigger(addr), or a Serf ─┘
 //	          "seq" hint whose seq the local vector lacks
+//	          (all peers triggered at once, concurrently)
 //
 // and each session ends in one of two ways for that peer:
 //
@@ -279,9 +280,14 @@ func (n *Node) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-n.wake:
+			// The peers at once: after a heal every site has news for
+			// every other, and a site that waits for one peer before
+			// the next leaves its own writer idle meanwhile.
+			var wg gosync.WaitGroup
 			for _, addr := range n.triggered(ctx) {
-				n.syncPeer(ctx, addr)
+				wg.Go(func() { n.syncPeer(ctx, addr) })
 			}
+			wg.Wait()
 		case <-timer.C:
 			if addr := n.pickPeer(); addr != "" {
 				n.syncPeer(ctx, addr)

@@ -193,8 +193,11 @@ func runSession(ctx context.Context, conn net.Conn, raw *countingConn, lg Log, c
 		// cannot interleave with its writes.
 		<-helloSent
 		if s.write(message{Type: msgSuperseded}) == nil {
-			for { // until the peer, told, hangs up
-				if _, err := s.fc.readFrame(); err != nil {
+			// Until the peer, told, hangs up, or says it gives way too
+			// (it superseded the session from its side at the same time).
+			for {
+				m, err := s.read()
+				if err != nil || m.Type == msgSuperseded {
 					break
 				}
 			}

@@ -314,7 +314,12 @@ func TestSessionsDialledBothWays(t *testing.T) {
 	a, b := newMemLog("a"), newMemLog("b")
 	a.commit(2000)
 	b.commit(2000)
-	na, nb := mustNode(t, a), mustNode(t, b)
+	// Both ends must agree at once which session gives way: one that waits
+	// for its peer to hang up while the peer waits too would hang until
+	// the idle timeout.
+	idle := func(c *Config) { c.IdleTimeout = 20 * time.Second }
+	na, nb := mustNode(t, a, idle), mustNode(t, b, idle)
+	start := time.Now()
 	var wg gosync.WaitGroup
 	var sa, sb SessionStats
 	var ea, eb error
@@ -329,6 +334,9 @@ func TestSessionsDialledBothWays(t *testing.T) {
 	}
 	if ea != nil && eb != nil {
 		t.Fatal("both sessions gave way")
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("the sessions took %v: one side waited for the other to hang up", took)
 	}
 	sameOps(t, a, b, "a")
 	sameOps(t, a, b, "b")
