@@ -23,6 +23,16 @@ type tx struct {
 	configChanged bool
 	seq           uint64 // the last seq this site wrote, including this transaction's ops
 	link          link   // the hash of one of this site's ops, for chaining the next
+	// stored is, per origin, the highest seq this transaction stored
+	stored map[string]uint64
+}
+
+// store records that the transaction stored op, for the vector.
+func (t *tx) store(op engine.Op) {
+	if t.stored == nil {
+		t.stored = map[string]uint64{}
+	}
+	t.stored[op.Origin] = max(t.stored[op.Origin], op.Seq)
 }
 
 // link is the hash of this site's op seq: the Prev of op seq+1.
@@ -52,6 +62,7 @@ func (t *tx) append(ctx context.Context, op engine.Op) (engine.Op, error) {
 		return op, err
 	}
 	t.seq, t.link = op.Seq, link{op.Seq, op.Hash()}
+	t.store(op)
 	return op, t.refold(ctx, engine.EntityType(op.Kind), op.Entity)
 }
 
@@ -101,6 +112,7 @@ func (s *Store) Apply(ctx context.Context, ops []engine.Op) (int, error) {
 				continue
 			}
 			applied++
+			t.store(op)
 			s.hlc.Observe(op.HLC)
 			if op.Origin == s.site && op.Seq > max(t.seq, s.seq) {
 				t.seq = op.Seq // our own ops, back from a peer or a backup

@@ -173,6 +173,7 @@ func (t *tx) applyRemote(ctx context.Context, op engine.Op, reason string, unver
 		return false, err
 	}
 	res.Applied++
+	t.store(op)
 	t.s.hlc.Observe(op.HLC)
 	held[op.Origin] = max(h, op.Seq)
 	return true, nil

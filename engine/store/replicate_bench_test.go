@@ -12,6 +12,7 @@ import (
 
 	"pforte/engine"
 	"pforte/engine/store"
+	"pforte/internal/cputime"
 )
 
 // remoteOrigin is the site whose ops BenchmarkApplyRemote receives.
@@ -95,7 +96,7 @@ func BenchmarkApplyRemote(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		t0, c0 := time.Now(), cpuTime()
+		t0, c0 := time.Now(), cputime.Used()
 		applied := 0
 		for from := 0; from < total; from += batch {
 			res, err := s.ApplyRemote(ctx, ops[from:from+batch])
@@ -108,7 +109,7 @@ func BenchmarkApplyRemote(b *testing.B) {
 			applied += res.Applied
 		}
 		applying += time.Since(t0)
-		cpu += cpuTime() - c0
+		cpu += cputime.Used() - c0
 		b.StopTimer()
 		if applied != total {
 			b.Fatalf("applied %d of %d ops", applied, total)

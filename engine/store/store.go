@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/url"
 	"path/filepath"
 	"sort"
@@ -43,11 +44,15 @@ type Store struct {
 	pendingMu sync.Mutex
 	pending   []*job // writes waiting for the next transaction
 	onCommit  atomic.Pointer[func()]
-	seq       uint64                         // the last seq this site wrote; under writeMu
-	link      link                           // the hash of one of this site's ops; under writeMu
-	stmts     sync.Map                       // query → *sql.Stmt, see prepared
-	occ       *engine.OccupancyIndex         // active appointments, in memory
-	cat       atomic.Pointer[engine.Catalog] // configuration snapshot
+	seq       uint64 // the last seq this site wrote; under writeMu
+	link      link   // the hash of one of this site's ops; under writeMu
+	// vector is Vector's answer, kept up to date by every commit: sync
+	// asks for it in every session and on every hint.
+	vectorMu sync.Mutex
+	vector   map[string]uint64
+	stmts    sync.Map                       // query → *sql.Stmt, see prepared
+	occ      *engine.OccupancyIndex         // active appointments, in memory
+	cat      atomic.Pointer[engine.Catalog] // configuration snapshot
 }
 
 // Open opens (creating if needed) the database at path for the given site.
@@ -110,6 +115,10 @@ func Open(ctx context.Context, path, site string, clock engine.Clock) (*Store, e
 		return nil, err
 	}
 	s.hlc = engine.NewHLCClock(clock, engine.HLC(last))
+	if err := s.loadVector(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := s.loadCatalog(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -216,11 +225,19 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 // contiguous seq, because seqs are gap-free: a site writes its own ops in
 // order, and ApplyRemote accepts another origin's op only as the next seq
 // after those held. (Apply, for the demo seed and tests, trusts its caller
-// to keep that true.)
+// to keep that true.) It is read from memory: the log is read once, at
+// Open, and every commit adds what it stored.
 func (s *Store) Vector(ctx context.Context) (map[string]uint64, error) {
+	s.vectorMu.Lock()
+	defer s.vectorMu.Unlock()
+	return maps.Clone(s.vector), nil
+}
+
+// loadVector reads the vector from the log.
+func (s *Store) loadVector(ctx context.Context) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT origin, MAX(seq) FROM ops GROUP BY origin`)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
 	v := map[string]uint64{}
@@ -228,9 +245,24 @@ func (s *Store) Vector(ctx context.Context) (map[string]uint64, error) {
 		var origin string
 		var seq uint64
 		if err := rows.Scan(&origin, &seq); err != nil {
-			return nil, err
+			return err
 		}
 		v[origin] = seq
 	}
-	return v, rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	s.vectorMu.Lock()
+	s.vector = v
+	s.vectorMu.Unlock()
+	return nil
+}
+
+// advance adds what a commit stored to the vector.
+func (s *Store) advance(stored map[string]uint64) {
+	s.vectorMu.Lock()
+	defer s.vectorMu.Unlock()
+	for origin, seq := range stored {
+		s.vector[origin] = max(s.vector[origin], seq)
+	}
 }

@@ -74,6 +74,7 @@ func (s *Store) runBatch(batch []*job) {
 	var ran []*job                   // jobs that wrote and wait for the commit
 	var applied []engine.Appointment // what the occupancy learnt before the commit
 	seq, chain, configChanged := s.seq, s.link, false
+	stored := map[string]uint64{} // per origin, the highest seq the batch stored
 	for i, j := range batch {
 		if configChanged {
 			// The configuration snapshot is read back after the commit:
@@ -112,6 +113,9 @@ func (s *Store) runBatch(batch []*job) {
 			return
 		}
 		seq = max(seq, t.seq)
+		for origin, n := range t.stored {
+			stored[origin] = max(stored[origin], n)
+		}
 		if t.link.seq > chain.seq {
 			chain = t.link
 		}
@@ -132,6 +136,7 @@ func (s *Store) runBatch(batch []*job) {
 		return
 	}
 	s.seq, s.link = seq, chain
+	s.advance(stored)
 	if f := s.onCommit.Load(); f != nil && len(ran) > 0 {
 		(*f)()
 	}
