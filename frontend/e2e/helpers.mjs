@@ -167,6 +167,31 @@ export function unusedPort() {
   });
 }
 
+/**
+ * The keyboard as a person at the desk uses it, counted: type() counts a
+ * key per character, press() one per key or chord. page() gives the page
+ * (it is opened after this is made).
+ */
+export function countedKeyboard(page) {
+  let count = 0;
+  return {
+    get count() {
+      return count;
+    },
+    reset() {
+      count = 0;
+    },
+    async type(text) {
+      await page().keyboard.type(text, { delay: 15 });
+      count += [...text].length;
+    },
+    async press(key) {
+      await page().keyboard.press(key);
+      count += 1;
+    },
+  };
+}
+
 /** Today in Berlin as YYYY-MM-DD, the day the server files the visits under. */
 export function berlinDay(t = new Date()) {
   const p = Object.fromEntries(

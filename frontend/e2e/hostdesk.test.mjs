@@ -117,8 +117,7 @@ describe('host notification across two sites', { timeout: 300_000 }, () => {
     await k.press('Tab');
     await k.press('Tab');
     await k.type('mül', { delay: 10 });
-    await k.press('Enter');
-    await k.press('Tab');
+    await k.press('Enter'); // picks Anna Müller and goes on to the reason (a walk-in)
     await k.type('Beratung', { delay: 10 });
     const waiting = desk.getByTestId('host-waiting');
     const t0 = Date.now();

@@ -41,7 +41,7 @@ export const de = {
     optional: 'optional',
     submit: 'Anmelden',
     submitting: 'Wird angemeldet …',
-    submitHint: 'Enter meldet an.',
+    submitHint: 'Enter: weiter, zuletzt anmelden.',
     registered: (name: string, host: string) =>
       host ? `${name} angemeldet — wartet auf Abholung durch ${host}` : `${name} angemeldet`,
 
@@ -60,7 +60,7 @@ export const de = {
     colActions: 'Aktionen',
     pickup: 'Abgeholt',
     leave: 'Gegangen',
-    rowKeys: 'A = abgeholt · G = gegangen',
+    rowKeys: 'Tasten auf einer Zeile: A = abgeholt · G = gegangen · ↑ ↓ nächste Zeile',
     coming: (name: string) => `${name} kommt`,
     unanswered: 'Keine Antwort seit 5 Min. – bitte anrufen',
     unansweredBanner: (n: number) =>
@@ -71,7 +71,7 @@ export const de = {
     evacuation: 'Evakuierungsliste',
     reasonRequired: 'Grund (ohne Termin Pflicht)',
     walkInWarning: (building: string) =>
-      `${building}: Einlass nur mit Termin. Ohne Termin bitte den Grund des Besuchs angeben – der Besuch wird dann angemeldet.`,
+      `${building}: Einlass nur mit Termin. Ohne Termin bitte den Grund angeben.`,
     expectedTitle: 'Heute erwartet',
     expectedEmpty: 'Heute keine Termine mehr erwartet.',
     expectedTake: 'Anmelden',
