@@ -63,6 +63,12 @@ type Appointment struct {
 	CalledAt    time.Time `json:"called_at"`
 	CalledTo    string    `json:"called_to,omitempty"` // counter id of the latest call
 	EndedAt     time.Time `json:"ended_at"`            // served, no-show or cancelled
+	// Origin is the site that booked it: only that site moves it.
+	Origin string `json:"origin"`
+	// Tokens and TicketToken: the capacity tokens it was booked on
+	// (escrowed buildings only; see token.go).
+	Tokens      []string `json:"tokens,omitempty"`
+	TicketToken string   `json:"ticket_token,omitempty"`
 }
 
 // Active reports whether the appointment still holds its slot.
@@ -189,6 +195,10 @@ type (
 		SameDay   bool     `json:"same_day,omitempty"`
 		MovedFrom string   `json:"moved_from,omitempty"`
 		At        int64    `json:"at"`
+		// Tokens the booking uses (escrowed buildings): its place tokens
+		// and, for a day ticket, its ticket token.
+		Tokens      []string `json:"tokens,omitempty"`
+		TicketToken string   `json:"ticket_token,omitempty"`
 	}
 	apptCheckedInData struct {
 		Ticket string `json:"ticket"`
@@ -217,6 +227,16 @@ const (
 
 // BookOp returns the op that books an allocated slot.
 func BookOp(id, code string, r BookingRequest, s Slot, at time.Time, movedFrom string) Op {
+	return BookOnTokens(id, code, r, s, at, movedFrom, nil, "")
+}
+
+// BookOnTokens returns the op that books an allocated slot on the given
+// capacity tokens (see token.go).
+func BookOnTokens(id, code string, r BookingRequest, s Slot, at time.Time, movedFrom string, tokens []Token, ticket string) Op {
+	var names []string
+	for _, t := range tokens {
+		names = append(names, t.String())
+	}
 	return Op{
 		Kind:   KindApptBooked,
 		Entity: id,
@@ -224,6 +244,7 @@ func BookOp(id, code string, r BookingRequest, s Slot, at time.Time, movedFrom s
 			Building: r.Building, Services: r.Services, Start: s.Start.UnixMilli(), End: s.End.UnixMilli(),
 			Counter: s.Counter, Room: s.Room, Barrier: r.BarrierFree, Channel: r.Channel, Code: code,
 			SameDay: Day(at) == Day(s.Start), MovedFrom: movedFrom, At: at.UnixMilli(),
+			Tokens: names, TicketToken: ticket,
 		}),
 		Personal: mustJSON(r.Citizen),
 	}
@@ -290,6 +311,7 @@ func FoldAppointment(id string, ops []Op) (a Appointment, ok bool, err error) {
 			a.Building, a.Services, a.Counter, a.Room, a.Channel, a.Code = d.Building, d.Services, d.Counter, d.Room, d.Channel, d.Code
 			a.Start, a.End, a.BookedAt = msTime(d.Start), msTime(d.End), msTime(d.At)
 			a.SameDay, a.MovedFrom, a.BarrierFree, a.Status = d.SameDay, d.MovedFrom, d.Barrier, ApptBooked
+			a.Origin, a.Tokens, a.TicketToken = op.Origin, d.Tokens, d.TicketToken
 			ok = true
 			continue
 		}

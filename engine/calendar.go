@@ -358,6 +358,9 @@ func (b Building) Validate() error {
 	if err := validateTicketPrefix(b.TicketPrefix); err != nil {
 		return err
 	}
+	if err := CheckAllotments(b); err != nil {
+		return err
+	}
 	return b.Booking.validate()
 }
 

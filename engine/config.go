@@ -28,6 +28,10 @@ type Building struct {
 	// TicketPrefix starts the ticket numbers of this building ("A" → A-017).
 	TicketPrefix string       `json:"ticket_prefix"`
 	Booking      BookingRules `json:"booking"`
+	// HomeSite owns the building's capacity tokens unless it gave them
+	// away (see token.go). Empty: no tokens, every site books on
+	// everything (a single site, or a cluster that has not set it up).
+	HomeSite string `json:"home_site,omitempty"`
 }
 
 // TimeRange is a local wall-clock interval of one day.
@@ -73,6 +77,13 @@ type BookingRules struct {
 	// bookable for the same day ("07:45"). Empty: 15 minutes before the
 	// day's first opening.
 	ReleaseAt string `json:"release_at,omitempty"`
+	// Allotments: the percentage of the capacity tokens (places and day
+	// tickets) each other site owns, spread over the day; the home site
+	// keeps the rest. Tokens a site has not used by the day's ReleaseAt
+	// return to the home site.
+	Allotments map[string]int `json:"allotments,omitempty"`
+	// TokenMinutes is the block length of place tokens (60 if 0).
+	TokenMinutes int `json:"token_minutes,omitempty"`
 }
 
 // Interval is one weekly opening interval in local wall-clock time.

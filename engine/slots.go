@@ -98,6 +98,41 @@ type Query struct {
 	BarrierFree bool
 	// Ignore is an appointment whose own place counts as free (a move).
 	Ignore string
+	// Tokens, if set, limits an escrowed building (Building.Escrowed) to
+	// the capacity tokens this site may book on. Nil: every free place.
+	Tokens TokenView
+}
+
+// TokenView tells the slot finder which capacity tokens a site may book on.
+type TokenView interface {
+	// TokenDay returns what the site may use of an escrowed building's
+	// local day; nil if nothing.
+	TokenDay(building, day string) *DayTokens
+}
+
+// DayTokens is what one site may use of a building's day: per resource
+// (counter or room id) and place-token block, whether it owns the token
+// and may book on it; and how many day tickets it may still issue.
+type DayTokens struct {
+	Midnight int64 // Unix ms of the day's local midnight: block 0 starts here
+	Block    int64 // block length, ms
+	Usable   map[string][]bool
+	Tickets  int
+}
+
+// Covers reports whether the site may book resource over [start, end).
+func (d *DayTokens) Covers(resource string, start, end int64) bool {
+	u := d.Usable[resource]
+	first, last := (start-d.Midnight)/d.Block, (end-1-d.Midnight)/d.Block
+	if first < 0 || last >= int64(len(u)) {
+		return false
+	}
+	for i := first; i <= last; i++ {
+		if !u[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // Default booking horizons and same-day opening times per channel.
@@ -252,8 +287,9 @@ type plan struct {
 	horizonMs        int64 // first start no longer bookable
 
 	// Scratch reused from day to day.
-	lanes     []lane // of the counters staffed that day, in the order of counters
-	roomLanes []lane // of rooms, in that order
+	lanes     []lane     // of the counters staffed that day, in the order of counters
+	roomLanes []lane     // of rooms, in that order
+	tokens    *DayTokens // the day's tokens this site may use; nil: no limit
 }
 
 // noStart: day looks at every start, not at one only.
@@ -292,10 +328,7 @@ func prepare(cat *Catalog, q Query) (*plan, error) {
 			}
 		}
 	}
-	grid := b.SlotMinutes
-	if grid <= 0 {
-		grid = 5
-	}
+	grid := b.GridMinutes()
 	minutes = (minutes + grid - 1) / grid * grid
 	p.length, p.grid = time.Duration(minutes)*time.Minute, time.Duration(grid)*time.Minute
 	p.lengthMs, p.gridMs = p.length.Milliseconds(), p.grid.Milliseconds()
@@ -360,6 +393,12 @@ func (p *plan) day(occ Occupancy, day time.Time, dp DayPlan, out []Slot, limit i
 		return out
 	}
 	sameDay := dayStr == p.today
+	p.tokens = nil
+	if p.q.Tokens != nil && p.b.Escrowed() {
+		if p.tokens = p.q.Tokens.TokenDay(p.b.ID, dayStr); p.tokens == nil {
+			return out // this site owns nothing of the day
+		}
+	}
 	var lanes *DayLanes
 	if lo, ok := occ.(LaneOccupancy); ok {
 		lanes = lo.Lanes(p.b.ID, dayStr)
@@ -446,15 +485,27 @@ func (p *plan) place(start, end int64) (s Slot, ok bool, free int64) {
 			continue
 		}
 		k := p.counters[l.k].ID
+		if p.tokens != nil && !p.tokens.Covers(k, start, end) {
+			free = min(free, start+1) // free, but not this site's: try the next start
+			continue
+		}
 		if p.rooms == nil {
 			return newSlot(start, end, k, ""), true, 0
 		}
+		notOurs := false
 		for j := range p.roomLanes {
 			r := &p.roomLanes[j]
 			if start < r.takenTill || (end > r.freeTill && !r.free(start, end, ignore)) {
 				continue
 			}
+			if p.tokens != nil && !p.tokens.Covers(p.rooms[j].ID, start, end) {
+				notOurs = true
+				continue
+			}
 			return newSlot(start, end, k, p.rooms[j].ID), true, 0
+		}
+		if notOurs {
+			return Slot{}, false, start + 1
 		}
 		// Every room is taken: another counter will not help, and no
 		// start is before a room is free again.
@@ -533,6 +584,9 @@ func (p *plan) sameDayAllowed(lanes *DayLanes) bool {
 	if m, err := ParseClock("opens", opens); err == nil && p.q.Now.Before(At(p.today, m)) {
 		return false
 	}
+	if p.tokens != nil && p.tokens.Tickets <= 0 {
+		return false // no day ticket of this site's left
+	}
 	used := lanes.SameDay()
 	if p.q.Ignore != "" { // a move frees its own ticket
 		busy := lanes.Busy()
@@ -544,11 +598,31 @@ func (p *plan) sameDayAllowed(lanes *DayLanes) bool {
 }
 
 // releaseTime: when held-back counters open for the day.
-func (p *plan) releaseTime(dp DayPlan) time.Time {
-	if m, err := ParseClock("release_at", p.b.Booking.ReleaseAt); err == nil && p.b.Booking.ReleaseAt != "" {
+func (p *plan) releaseTime(dp DayPlan) time.Time { return p.b.ReleaseTime(dp) }
+
+// GridMinutes is the grid appointments start on: SlotMinutes, 5 if unset.
+func (b Building) GridMinutes() int {
+	if b.SlotMinutes <= 0 {
+		return 5
+	}
+	return b.SlotMinutes
+}
+
+// ReleaseTime is when, on an open day, held-back counters open for
+// same-day booking and other sites' unused capacity tokens of the day
+// return to the home site: Booking.ReleaseAt, else 15 minutes before the
+// day's first opening.
+func (b Building) ReleaseTime(dp DayPlan) time.Time {
+	if m, err := ParseClock("release_at", b.Booking.ReleaseAt); err == nil && b.Booking.ReleaseAt != "" {
 		return At(dp.Day, m)
 	}
 	return dp.Openings[0].Start.Add(-15 * time.Minute)
+}
+
+// StaffedOn reports whether counter k is staffed on a local day.
+func (k Counter) StaffedOn(day string) bool {
+	d, err := time.ParseInLocation(time.DateOnly, day, Berlin)
+	return err == nil && staffed(k, day, isoWeekday(d.Weekday()))
 }
 
 // staffed reports whether counter k is staffed on the local day, whose

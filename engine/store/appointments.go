@@ -48,6 +48,7 @@ func (s *Store) loadOccupancy(ctx context.Context) error {
 	}
 	for _, a := range as {
 		s.occ.Put(a)
+		s.escrow.hold(a)
 	}
 	return nil
 }
@@ -81,11 +82,29 @@ func (s *Store) Book(ctx context.Context, author string, r engine.BookingRequest
 // book allocates r.Start and appends the booking op; code and movedFrom
 // are set for a move.
 func (t *tx) book(ctx context.Context, r engine.BookingRequest, now time.Time, code, movedFrom string) (engine.Appointment, error) {
+	cat := t.s.cat.Load()
+	b := cat.Buildings[r.Building]
 	q := engine.Query{Building: r.Building, Services: r.Services, Channel: r.Channel, Now: now,
 		BarrierFree: r.BarrierFree, Ignore: movedFrom}
-	slot, err := engine.Allocate(t.s.cat.Load(), t.s.occ, q, r.Start)
+	if b.Escrowed() {
+		q.Tokens = t.s // only on tokens this site owns, see tokens.go
+	}
+	slot, err := engine.Allocate(cat, t.s.occ, q, r.Start)
 	if err != nil {
 		return engine.Appointment{}, err
+	}
+	var tokens []engine.Token
+	var ticket string
+	if b.Escrowed() {
+		tokens = engine.PlaceTokens(b, slot)
+		if day := engine.Day(slot.Start); day == engine.Day(now) && b.Booking.DayTickets > 0 {
+			tk, ok := t.s.freeTicket(b, day)
+			if !ok {
+				return engine.Appointment{}, &engine.Error{Code: engine.CodeSlotTaken, Field: "start",
+					Detail: "no day ticket of this site's left for " + day}
+			}
+			ticket = tk.String()
+		}
 	}
 	if code == "" {
 		if code, err = t.newCode(ctx); err != nil {
@@ -96,7 +115,7 @@ func (t *tx) book(ctx context.Context, r engine.BookingRequest, now time.Time, c
 	if err != nil {
 		return engine.Appointment{}, err
 	}
-	if _, err := t.append(ctx, engine.BookOp(id.String(), code, r, slot, now, movedFrom)); err != nil {
+	if _, err := t.append(ctx, engine.BookOnTokens(id.String(), code, r, slot, now, movedFrom, tokens, ticket)); err != nil {
 		return engine.Appointment{}, err
 	}
 	return t.appointments[id.String()], nil

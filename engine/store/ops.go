@@ -25,6 +25,8 @@ type tx struct {
 	link          link   // the hash of one of this site's ops, for chaining the next
 	// stored is, per origin, the highest seq this transaction stored
 	stored map[string]uint64
+	// tokenDays: the token states of the building's days it re-folded
+	tokenDays map[string]map[engine.Cell]engine.TokenState
 }
 
 // store records that the transaction stored op, for the vector.
@@ -190,6 +192,8 @@ func (t *tx) refold(ctx context.Context, typ, id string) error {
 			arrived_at = excluded.arrived_at, present = excluded.present, doc = excluded.doc`,
 			id, v.Building, engine.Day(v.ArrivedAt), v.ArrivedAt.UnixMilli(), v.Present(), doc)
 		return err
+	case engine.EntityTokens:
+		return t.refoldTokens(ctx, id, ops)
 	case engine.EntityAppointment:
 		a, ok, err := engine.FoldAppointment(id, ops)
 		if err != nil {

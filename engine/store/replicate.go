@@ -337,6 +337,7 @@ var knownKinds = map[string]bool{
 	engine.KindVisitRegistered: true, engine.KindVisitPickedUp: true, engine.KindVisitLeft: true,
 	engine.KindApptBooked: true, engine.KindApptCancelled: true, engine.KindApptCheckedIn: true,
 	engine.KindApptCalled: true, engine.KindApptServed: true, engine.KindApptNoShow: true,
+	engine.KindTokensTransferred: true,
 }
 
 // wellFormed checks that an op can be stored and folded. A remote op that
@@ -361,7 +362,8 @@ func wellFormed(op engine.Op) error {
 		return errors.New("personal data is not JSON")
 	}
 	typ := engine.EntityType(op.Kind)
-	if _, config := configTables[typ]; !config && typ != engine.EntityVisit && typ != engine.EntityAppointment {
+	if _, config := configTables[typ]; !config && typ != engine.EntityVisit && typ != engine.EntityAppointment &&
+		typ != engine.EntityTokens {
 		return fmt.Errorf("unknown entity type %q", typ)
 	}
 	if !knownKinds[op.Kind] {
@@ -376,6 +378,8 @@ func wellFormed(op engine.Op) error {
 		// booking before the op so that its payload is decoded.
 		booked := engine.Op{Kind: engine.KindApptBooked, Data: json.RawMessage(`{}`)}
 		_, _, err = engine.FoldAppointment(op.Entity, []engine.Op{booked, op})
+	case engine.EntityTokens:
+		_, err = engine.DecodeTransfer(op)
 	case engine.EntityBuilding:
 		err = decodes[engine.Building](op.Data)
 	case engine.EntityService:

@@ -48,8 +48,10 @@ type Store struct {
 	link      link   // the hash of one of this site's ops; under writeMu
 	// vector is Vector's answer, kept up to date by every commit: sync
 	// asks for it in every session and on every hint.
-	vectorMu sync.Mutex
-	vector   map[string]uint64
+	vectorMu  sync.Mutex
+	vector    map[string]uint64
+	vectorGen atomic.Uint64 // counts the commits that advanced the vector
+	escrow    *escrow       // capacity tokens, see tokens.go
 	stmts    sync.Map                       // query → *sql.Stmt, see prepared
 	occ      *engine.OccupancyIndex         // active appointments, in memory
 	cat      atomic.Pointer[engine.Catalog] // configuration snapshot
@@ -92,7 +94,7 @@ func Open(ctx context.Context, path, site string, clock engine.Clock) (*Store, e
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db, site: site, clock: clock, occ: engine.NewOccupancyIndex()}
+	s := &Store{db: db, site: site, clock: clock, occ: engine.NewOccupancyIndex(), escrow: newEscrow()}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -120,6 +122,10 @@ func Open(ctx context.Context, path, site string, clock engine.Clock) (*Store, e
 		return nil, err
 	}
 	if err := s.loadCatalog(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.loadEscrow(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -264,5 +270,8 @@ func (s *Store) advance(stored map[string]uint64) {
 	defer s.vectorMu.Unlock()
 	for origin, seq := range stored {
 		s.vector[origin] = max(s.vector[origin], seq)
+	}
+	if len(stored) > 0 {
+		s.vectorGen.Add(1)
 	}
 }

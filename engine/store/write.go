@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"pforte/engine"
 )
@@ -73,7 +74,7 @@ func (s *Store) runBatch(batch []*job) {
 
 	var ran []*job                   // jobs that wrote and wait for the commit
 	var applied []engine.Appointment // what the occupancy learnt before the commit
-	seq, chain, configChanged := s.seq, s.link, false
+	seq, chain, configChanged, tokensChanged := s.seq, s.link, false, false
 	stored := map[string]uint64{} // per origin, the highest seq the batch stored
 	for i, j := range batch {
 		if configChanged {
@@ -121,17 +122,26 @@ func (s *Store) runBatch(batch []*job) {
 		}
 		for _, a := range t.appointments {
 			s.occ.Put(a)
+			s.escrow.hold(a)
 			applied = append(applied, a)
 		}
 		for _, id := range t.removed {
 			s.occ.Remove(id)
+			s.escrow.drop(id)
 			applied = append(applied, engine.Appointment{ID: id})
+		}
+		for entity, states := range t.tokenDays {
+			s.escrow.setDay(entity, states)
+			tokensChanged = true
 		}
 		configChanged = configChanged || t.configChanged
 		ran = append(ran, j)
 	}
 	if err := sqlTx.Commit(); err != nil {
 		s.undo(applied)
+		if tokensChanged {
+			s.loadEscrow(context.Background()) // back to what the database holds
+		}
 		finish(ran, fmt.Errorf("commit: %w", err))
 		return
 	}
@@ -142,8 +152,14 @@ func (s *Store) runBatch(batch []*job) {
 	}
 	var err2 error
 	if configChanged {
+		homes := homeSites(s.cat.Load())
 		if err := s.loadCatalog(context.Background()); err != nil {
 			err2 = fmt.Errorf("reload configuration: %w", err)
+		} else if !maps.Equal(homes, homeSites(s.cat.Load())) {
+			// Every token chain starts at its home site.
+			if err := s.loadEscrow(context.Background()); err != nil {
+				err2 = fmt.Errorf("reload tokens: %w", err)
+			}
 		}
 	}
 	finish(ran, err2)
@@ -158,11 +174,14 @@ func (s *Store) undo(changed []engine.Appointment) {
 		switch {
 		case err == nil:
 			s.occ.Put(a)
+			s.escrow.hold(a)
 		case engine.AsError(err).Code == engine.CodeNotFound:
 			s.occ.Remove(c.ID)
+			s.escrow.drop(c.ID)
 		default:
 			// The disk is failing; the next start rebuilds the index.
 			s.occ.Remove(c.ID)
+			s.escrow.drop(c.ID)
 		}
 	}
 }
