@@ -258,6 +258,39 @@ func BenchmarkSlotSearch(b *testing.B) {
 	b.ReportMetric(float64(len(found)), "slots")
 }
 
+// BenchmarkSlotSearchTokens is BenchmarkSlotSearch in an escrowed Bürger
+// Büro: this site is its home and has dealt 30% of the capacity tokens of
+// the next 60 days out to a branch, so the search checks token ownership
+// at every place it finds free (engine.Query.Tokens).
+func BenchmarkSlotSearchTokens(b *testing.B) {
+	s, clock := openBenchStore(b)
+	fillAppointments(b, s, clock.Now(), 50_000, 120)
+	bld := s.Catalog().Buildings["buergerbuero"]
+	bld.HomeSite, bld.Booking.Allotments = site, map[string]int{"branch": 30}
+	op := engine.DefineOp(engine.KindBuildingDefined, bld.ID, bld)
+	op.Origin, op.Seq, op.HLC = "bench-escrow", 1, engine.MakeHLC(clock.Now().UnixMilli(), 0)
+	if _, err := s.Apply(context.Background(), []engine.Op{op}); err != nil {
+		b.Fatal(err)
+	}
+	n, err := s.ReconcileTokens(context.Background(), "bench")
+	if err != nil || n == 0 {
+		b.Fatalf("allotment: %d tokens, %v", n, err)
+	}
+	q := engine.Query{Building: "buergerbuero", Services: benchSearch, From: engine.Day(clock.Now()), Days: 90,
+		Channel: engine.ChannelDesk, Now: clock.Now(), Tokens: s}
+	var found []engine.Slot
+	for b.Loop() {
+		if found, err = s.Slots(q, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if len(found) == 0 {
+		b.Fatal("no free slot on this site's tokens in 90 days")
+	}
+	b.ReportMetric(float64(len(found)), "slots")
+	b.ReportMetric(float64(n), "tokens-allotted")
+}
+
 // placeFeed hands out free starts of a 5-minute concern in the Bürger Büro,
 // searching the next week when the found ones are used up. Grid-length
 // appointments never overlap another start, so every start it hands out
