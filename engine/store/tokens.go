@@ -423,3 +423,54 @@ func (s *Store) FreePlaces(building, day string) (owned, free int) {
 	}
 	return owned, free
 }
+
+// MissingTokens tells, for a booking this site cannot make on its own
+// tokens, where the place would be on any site's tokens and which tokens
+// of it other sites own, by owner: what to ask them for. An empty result
+// with a nil error means this site may book it itself (or nobody can:
+// Book then says why).
+func (s *Store) MissingTokens(r engine.BookingRequest) (map[string][]engine.Token, error) {
+	now := s.clock.Now()
+	r, err := r.Normalize(now)
+	if err != nil {
+		return nil, err
+	}
+	cat := s.cat.Load()
+	b := cat.Buildings[r.Building]
+	if !b.Escrowed() {
+		return nil, nil
+	}
+	q := engine.Query{Building: r.Building, Services: r.Services, Channel: r.Channel, Now: now, BarrierFree: r.BarrierFree}
+	slot, err := engine.Allocate(cat, s.occ, q, r.Start)
+	if err != nil {
+		return nil, err
+	}
+	vector, _ := s.Vector(context.Background())
+	out := map[string][]engine.Token{}
+	for _, tok := range engine.PlaceTokens(b, slot) {
+		st := s.escrow.state(tok, b.HomeSite)
+		if st.Owner != s.site {
+			out[st.Owner] = append(out[st.Owner], tok)
+		} else if !engine.Satisfied(st.Deps, vector) {
+			return nil, nil // ours, once the ops it depends on arrive
+		}
+	}
+	if day := engine.Day(slot.Start); day == engine.Day(now) && b.Booking.DayTickets > 0 {
+		if _, ok := s.freeTicket(b, day); !ok {
+			s.escrow.mu.Lock()
+			for i := range b.Booking.DayTickets {
+				tok := engine.Token{Building: b.ID, Day: day, Cell: engine.Cell{Resource: engine.TicketResource, Block: i}}
+				st, ok := s.escrow.days[engine.TokensEntity(b.ID, day)][tok.Cell]
+				if !ok {
+					st.Owner = b.HomeSite
+				}
+				if _, used := s.escrow.tickets[tok.String()]; !used && st.Owner != s.site {
+					out[st.Owner] = append(out[st.Owner], tok)
+					break
+				}
+			}
+			s.escrow.mu.Unlock()
+		}
+	}
+	return out, nil
+}

@@ -289,3 +289,43 @@ func TestEscrowReleaseReturnsTodaysTokens(t *testing.T) {
 		t.Errorf("the branch's booking is %s after the release", got.Status)
 	}
 }
+
+func TestEscrowMissingTokensAreWhatToAskFor(t *testing.T) {
+	a, b, _ := escrowSites(t, nil, 0)
+	r := booking(on(escrowDay, "10:55"), "personalausweis") // 15 minutes: two blocks of one counter
+	if _, err := b.Book(context.Background(), author, r); engine.AsError(err) == nil || engine.AsError(err).Code != engine.CodeSlotTaken {
+		t.Fatalf("the branch booked without tokens: %v", err)
+	}
+	missing, err := b.MissingTokens(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(missing) != 1 || len(missing[siteA]) != 2 {
+		t.Fatalf("missing %v, want two tokens of %s", missing, siteA)
+	}
+	// What the owner transfers on request, the branch books on.
+	if _, err := a.TransferTokens(context.Background(), author, siteB, missing[siteA], "request"); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b)
+	if m, _ := b.MissingTokens(r); len(m) != 0 {
+		t.Errorf("still missing %v after the transfer", m)
+	}
+	got := mustBook(t, b, r)
+	if len(got.Tokens) != 2 {
+		t.Errorf("booked on tokens %v, want the two transferred", got.Tokens)
+	}
+	// And the home site can no longer book that counter there.
+	exchange(t, a, b)
+	if _, err := a.Book(context.Background(), author, bookingFor(erika, on(escrowDay, "10:55"), "personalausweis")); err == nil {
+		cnt := 0
+		for _, x := range wantNoDoubleBooking(t, a, escrowDay) {
+			if x.Start.Equal(got.Start) {
+				cnt++
+			}
+		}
+		if cnt > 2 {
+			t.Errorf("%d bookings at 10:55 on two counters", cnt)
+		}
+	}
+}
