@@ -173,6 +173,7 @@ func (a *App) startJobs() {
 		}
 	})
 	a.startPrintJobs()
+	a.startDisplacement()
 	a.cron.Start()
 }
 

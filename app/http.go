@@ -61,6 +61,9 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("POST /api/counters/{id}/call-next", a.callNext)
 	mux.HandleFunc("GET /api/calls", a.recentCalls)
 	mux.HandleFunc("GET /api/calls/stream", a.callStream)
+	mux.HandleFunc("GET /api/inbox", a.inbox)
+	mux.HandleFunc("POST /api/inbox/{id}/resolve", a.resolveInbox)
+	mux.HandleFunc("POST /api/counters/{id}/absences", a.addAbsence)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, errorBody("not_found", "", "Diese Schnittstelle gibt es nicht."))
 	})

@@ -44,6 +44,8 @@ var fieldLabels = map[string]string{
 	"slip_format":        "Belegformat",
 	"cancel_phone":       "Telefon für Absagen",
 	"cups_server":        "Druckserver",
+	"action":             "Aktion",
+	"to":                 "Bis-Tag",
 }
 
 func label(field string) string {
@@ -160,6 +162,8 @@ func invalidMessage(e *engine.Error) string {
 		return "Das ist keine gültige E-Mail-Adresse."
 	case e.Field == "citizen.phone":
 		return "Telefonnummer: bitte nur Ziffern, Leerzeichen und + ( ) / - . verwenden."
+	case e.Field == "action":
+		return "Unbekannte Aktion: Angerufen, E-Mail geschickt oder Erledigt."
 	case e.Field == "body":
 		return "Die Anfrage ist kein gültiges JSON-Objekt."
 	}

@@ -194,6 +194,8 @@ func (t *tx) refold(ctx context.Context, typ, id string) error {
 		return err
 	case engine.EntityTokens:
 		return t.refoldTokens(ctx, id, ops)
+	case engine.EntityInbox:
+		return t.refoldInbox(ctx, id, ops)
 	case engine.EntityAppointment:
 		a, ok, err := engine.FoldAppointment(id, ops)
 		if err != nil {

@@ -337,7 +337,7 @@ var knownKinds = map[string]bool{
 	engine.KindVisitRegistered: true, engine.KindVisitPickedUp: true, engine.KindVisitLeft: true,
 	engine.KindApptBooked: true, engine.KindApptCancelled: true, engine.KindApptCheckedIn: true,
 	engine.KindApptCalled: true, engine.KindApptServed: true, engine.KindApptNoShow: true,
-	engine.KindTokensTransferred: true,
+	engine.KindTokensTransferred: true, engine.KindInboxAdded: true, engine.KindInboxResolved: true,
 }
 
 // wellFormed checks that an op can be stored and folded. A remote op that
@@ -363,7 +363,7 @@ func wellFormed(op engine.Op) error {
 	}
 	typ := engine.EntityType(op.Kind)
 	if _, config := configTables[typ]; !config && typ != engine.EntityVisit && typ != engine.EntityAppointment &&
-		typ != engine.EntityTokens {
+		typ != engine.EntityTokens && typ != engine.EntityInbox {
 		return fmt.Errorf("unknown entity type %q", typ)
 	}
 	if !knownKinds[op.Kind] {
@@ -380,6 +380,8 @@ func wellFormed(op engine.Op) error {
 		_, _, err = engine.FoldAppointment(op.Entity, []engine.Op{booked, op})
 	case engine.EntityTokens:
 		_, err = engine.DecodeTransfer(op)
+	case engine.EntityInbox:
+		err = engine.DecodeInboxOp(op)
 	case engine.EntityBuilding:
 		err = decodes[engine.Building](op.Data)
 	case engine.EntityService:

@@ -671,3 +671,34 @@ export interface SyncStatus {
 export function getSyncStatus(): Promise<SyncStatus> {
   return request('GET', '/api/sync/status');
 }
+
+/** One thing to tell a citizen: an appointment moved because capacity shrank, or one with no place left. */
+export interface InboxEntry {
+  id: string;
+  kind: 'moved' | 'unplaced';
+  building: string;
+  appointment_id: string;
+  new_appointment_id?: string;
+  code: string;
+  citizen: { name: string; phone?: string; email?: string };
+  old_start: string;
+  new_start?: string;
+  reason: string;
+  created_at: string;
+  resolved: boolean;
+  action?: InboxAction;
+  by?: string;
+  resolved_at: string;
+}
+
+export type InboxAction = 'called' | 'emailed' | 'done';
+
+/** The clerks' inbox of a building: open entries first, then the resolved ones. */
+export async function listInbox(building: string): Promise<InboxEntry[]> {
+  return (await request<InboxEntry[] | null>('GET', `/api/inbox${query({ building })}`)) ?? [];
+}
+
+/** Marks an entry called, e-mailed or done; resolving again changes nothing. */
+export function resolveInbox(id: string, action: InboxAction): Promise<InboxEntry> {
+  return request('POST', `/api/inbox/${seg(id)}/resolve`, { action });
+}
