@@ -44,7 +44,7 @@ type storeSite struct {
 	node  *Node
 }
 
-func mustStoreSite(t *testing.T, name string, change ...func(*Config)) *storeSite {
+func mustStoreSite(t testing.TB, name string, change ...func(*Config)) *storeSite {
 	t.Helper()
 	ctx := context.Background()
 	clock := engine.NewFixedClock(storeMorning)
