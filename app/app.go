@@ -82,6 +82,8 @@ type App struct {
 	visitHub  *visitBroker
 	done      chan struct{} // closed by Close: ends the event streams
 	closeOnce sync.Once
+	// reconcileMu: one capacity-token reconciliation at a time (allotments.go).
+	reconcileMu sync.Mutex
 }
 
 // Open opens the site's database (seeding the demo on request), checks the
@@ -174,6 +176,7 @@ func (a *App) startJobs() {
 	})
 	a.startPrintJobs()
 	a.startDisplacement()
+	a.startTokenJobs()
 	a.cron.Start()
 }
 

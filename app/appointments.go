@@ -224,7 +224,7 @@ func (a *App) slots(w http.ResponseWriter, r *http.Request) {
 	}
 	ss, err := a.store.Slots(engine.Query{
 		Building: b.ID, Services: services, From: from, Days: days, Channel: strings.TrimSpace(q.Get("channel")),
-		Now: a.clock.Now(), BarrierFree: q.Get("barrier_free") == "true",
+		Now: a.clock.Now(), BarrierFree: q.Get("barrier_free") == "true", Tokens: a.slotTokens(b),
 	}, limit)
 	if err != nil {
 		a.fail(w, r, err)
@@ -284,12 +284,7 @@ func (a *App) book(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) appointments(w http.ResponseWriter, r *http.Request) {
-	b, err := a.buildingParam(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	day, err := a.dayParam(r)
+	b, day, err := a.buildingDayParams(r)
 	if err != nil {
 		a.fail(w, r, err)
 		return

@@ -64,6 +64,9 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("GET /api/inbox", a.inbox)
 	mux.HandleFunc("POST /api/inbox/{id}/resolve", a.resolveInbox)
 	mux.HandleFunc("POST /api/counters/{id}/absences", a.addAbsence)
+	mux.HandleFunc("GET /api/allotments", a.allotments)
+	mux.HandleFunc("PUT /api/buildings/{id}/allotments", a.putAllotments)
+	mux.HandleFunc("GET /api/tokens/summary", a.tokenSummary)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, errorBody("not_found", "", "Diese Schnittstelle gibt es nicht."))
 	})
@@ -185,6 +188,17 @@ func invalidBuilding(err error, id string) error {
 		return engine.InvalidRule("building", engine.RuleUnknown, "unknown building %q", id)
 	}
 	return err
+}
+
+// buildingDayParams reads the building and day query parameters of the
+// handlers that show one building's day.
+func (a *App) buildingDayParams(r *http.Request) (engine.Building, string, error) {
+	b, err := a.buildingParam(r)
+	if err != nil {
+		return b, "", err
+	}
+	day, err := a.dayParam(r)
+	return b, day, err
 }
 
 // dayParam reads the day query parameter; empty means today in Berlin.

@@ -46,6 +46,9 @@ var fieldLabels = map[string]string{
 	"cups_server":        "Druckserver",
 	"action":             "Aktion",
 	"to":                 "Bis-Tag",
+	"home_site":          "Heimatstandort",
+	"allotments":         "Kontingente",
+	"token_minutes":      "Blocklänge",
 }
 
 func label(field string) string {
@@ -130,6 +133,8 @@ func invalidMessage(e *engine.Error) string {
 		return "Mindestens ein Anliegen wird in diesem Gebäude nicht angeboten."
 	case e.Field == "services" && e.Rule == engine.RuleFormat:
 		return "Jedes Anliegen nur einmal auswählen."
+	case e.Field == "allotments" || e.Field == "home_site" || e.Field == "token_minutes":
+		return allotmentMessage(e)
 	case e.Rule == engine.RuleRequired:
 		return fmt.Sprintf("Bitte %s angeben.", l)
 	case e.Rule == engine.RuleTooLong:
@@ -168,4 +173,23 @@ func invalidMessage(e *engine.Error) string {
 		return "Die Anfrage ist kein gültiges JSON-Objekt."
 	}
 	return fmt.Sprintf("%s ist ungültig.", l)
+}
+
+// allotmentMessage says what is wrong with a building's allotment settings.
+func allotmentMessage(e *engine.Error) string {
+	switch {
+	case e.Field == "home_site" && e.Rule == engine.RuleRequired:
+		return "Bitte einen Heimatstandort wählen: ohne ihn gibt es keine Kontingente."
+	case e.Field == "allotments" && e.Rule == ruleOver100:
+		return "Die Kontingente ergeben zusammen mehr als 100 %. Der Heimatstandort behält den Rest."
+	case e.Field == "allotments" && e.Rule == engine.RuleRange:
+		return "Ein Kontingent muss zwischen 0 und 100 % liegen."
+	case e.Field == "allotments" && e.Rule == ruleHomeAllotted:
+		return "Der Heimatstandort bekommt kein eigenes Kontingent: er behält den Rest."
+	case e.Field == "token_minutes":
+		return "Die Blocklänge muss zwischen 1 und 1440 Minuten liegen."
+	case e.Rule == engine.RuleTooLong:
+		return fmt.Sprintf("Der Standortname ist zu lang: höchstens %d Zeichen.", e.Limit)
+	}
+	return "Der Standortname ist ungültig: bitte ohne Leerzeichen, wie beim Start mit --site angegeben."
 }

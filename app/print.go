@@ -345,12 +345,7 @@ func (a *App) attendancePDF(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) serveDayPDF(w http.ResponseWriter, r *http.Request, document string) {
-	b, err := a.buildingParam(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	day, err := a.dayParam(r)
+	b, day, err := a.buildingDayParams(r)
 	if err != nil {
 		a.fail(w, r, err)
 		return
