@@ -520,6 +520,55 @@ describe('appointments: book, check in, call up', { timeout: 300_000 }, () => {
     assert.equal(await kiosk.getByTestId('checkin-submit').isDisabled(), true);
   });
 
+  it('sets an allotment in Kontingente: the home site keeps the rest, too much is refused, the share is saved', async () => {
+    await use(desk);
+    await desk.goto(`${server.url}/#/kontingente`);
+    const card = desk.getByTestId(`allot-${BUILDING}`);
+    await card.waitFor();
+    assert.match(await desk.getByTestId('kontingente-explain').innerText(), /auch ohne Netz vergeben kann, über den Tag verteilt/);
+
+    await card.getByTestId('home-site').selectOption(SITE);
+    await card.getByPlaceholder('Name wie bei --site').fill('filiale');
+    await desk.keyboard.press('Enter');
+    const share = card.getByTestId('share-filiale');
+    await share.fill('120');
+    await eventually('the home share follows live', async () => {
+      assert.equal(squash(await card.getByTestId('home-share').innerText()), '-20 % behält den Rest');
+    });
+    await card.getByTestId('save').click();
+    await eventually('the server refuses a share over 100 %, in German', async () => {
+      assert.equal(await card.getByTestId('error-allotments').innerText(), 'Ein Kontingent muss zwischen 0 und 100 % liegen.');
+    });
+    let saved = await getJSON(server, '/api/allotments');
+    assert.equal(saved.buildings.find((b) => b.id === BUILDING).home_site, '', 'nothing written');
+
+    await share.fill('25');
+    await card.getByTestId('token-minutes').fill('30');
+    await eventually('the home keeps 75 %', async () => {
+      assert.equal(squash(await card.getByTestId('home-share').innerText()), '75 % behält den Rest');
+    });
+    await card.getByTestId('save').click();
+    await eventually('saved', async () => {
+      assert.match(await card.getByTestId('saved').innerText(), /Gespeichert/);
+    });
+    saved = await getJSON(server, '/api/allotments');
+    assert.deepEqual(saved.buildings.find((b) => b.id === BUILDING), {
+      id: BUILDING,
+      name: 'Bürger Büro',
+      home_site: SITE,
+      allotments: { filiale: 25 },
+      token_minutes: 30,
+    });
+    const summary = await getJSON(server, `/api/tokens/summary?building=${BUILDING}&day=${DAY}`);
+    assert.equal(summary.escrowed, true);
+
+    await desk.reload();
+    await eventually('still there after a reload', async () => {
+      assert.equal(await desk.getByTestId(`allot-${BUILDING}`).getByTestId('share-filiale').inputValue(), '25');
+    });
+    await desk.screenshot({ path: join(OUT, 'kontingente.png'), fullPage: true });
+  });
+
   it('raised no script errors and the server stops cleanly', async () => {
     assert.deepEqual(pageErrors, []);
     await stopServer(server);

@@ -362,7 +362,8 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
   return new ApiError(res.status, `http_${res.status}`, '', text.trim().slice(0, 200) || res.statusText);
 }
 
-async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+/** One call of the API; every client function goes through it (also those in api.*.ts). */
+export async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const init: RequestInit = { method, headers: { Accept: 'application/json' } };
   if (body !== undefined) {
     init.body = JSON.stringify(body);
@@ -388,7 +389,7 @@ async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: strin
 }
 
 /** Builds "?a=1&b=2" from the set values; "" when none is set. */
-function query(params: Record<string, string | undefined>): string {
+export function query(params: Record<string, string | undefined>): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) {
     if (v !== undefined && v !== '') q.set(k, v);

@@ -20,6 +20,7 @@ export const de = {
     standorte: 'Standorte',
     einstellungen: 'Einstellungen',
     besuche: 'Besuche',
+    kontingente: 'Kontingente',
     posteingang: 'Posteingang',
   },
   inbox: {
@@ -172,6 +173,38 @@ export const de = {
     documents: 'Bitte mitbringen',
     noDocuments: 'Keine Unterlagen nötig.',
     next: 'Nächsten Termin buchen',
+    offlineQuota: (n: number) => `Offline: noch ${n} ${n === 1 ? 'Platz' : 'Plätze'} Ihres Kontingents heute`,
+    offlineQuotaHint: 'Gebucht werden kann nur, was diesem Standort gehört; der Rest gehört den anderen Standorten.',
+    offlineNoQuota: 'Offline: Dieser Standort hat heute kein Kontingent in diesem Gebäude.',
+  },
+
+  kontingente: {
+    title: 'Kontingente',
+    explain:
+      'Ein Kontingent ist der Anteil der Termine, die ein Standort auch ohne Netz vergeben kann, über den Tag verteilt.',
+    detail:
+      'Der Heimatstandort besitzt alle Plätze eines Gebäudes und gibt jedem anderen Standort seinen Anteil. Was ein Standort bis zur Freigabe am Morgen des Tages nicht vergeben hat, fällt an den Heimatstandort zurück.',
+    homeSite: 'Heimatstandort',
+    noHome: 'keiner (ohne Kontingente)',
+    noHomeHint: 'Ohne Heimatstandort bucht jeder Standort alle Plätze – offline ohne Schutz vor Doppelbuchungen.',
+    thisSite: 'dieser Standort',
+    colSite: 'Standort',
+    colShare: 'Anteil',
+    homeKeeps: 'behält den Rest',
+    percent: '%',
+    shareOf: (site: string) => `Anteil von ${site} in Prozent`,
+    tokenMinutes: 'Blocklänge',
+    tokenMinutesHint: 'So lange ist ein Platz an einem Schalter, der einem Standort gehört (Minuten).',
+    minutes: 'Min.',
+    over100: 'Zusammen mehr als 100 % – bitte Anteile verringern.',
+    noSites: 'Noch kein anderer Standort bekannt. Sobald einer beitritt, erscheint er hier.',
+    addSite: 'Weiterer Standort',
+    addSitePlaceholder: 'Name wie bei --site',
+    add: 'Hinzufügen',
+    save: 'Speichern',
+    saving: 'Wird gespeichert …',
+    saved: 'Gespeichert. Die Plätze werden sofort neu verteilt.',
+    unchanged: 'Keine Änderung.',
   },
 
   print: {
