@@ -474,3 +474,19 @@ func (s *Store) MissingTokens(r engine.BookingRequest) (map[string][]engine.Toke
 	}
 	return out, nil
 }
+
+// DefineBuilding writes b as this site's own building.defined op, after
+// checking it (Building.Validate): how an admin's change of hours,
+// allotments or home site enters the log and reaches every site.
+func (s *Store) DefineBuilding(ctx context.Context, author string, b engine.Building) error {
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	return s.write(ctx, author, func(ctx context.Context, t *tx) error {
+		if _, ok := s.cat.Load().Buildings[b.ID]; !ok {
+			return engine.InvalidRule("building", engine.RuleUnknown, "unknown building %q", b.ID)
+		}
+		_, err := t.append(ctx, engine.DefineOp(engine.KindBuildingDefined, b.ID, b))
+		return err
+	})
+}
