@@ -237,7 +237,8 @@ func (a *App) startSync() error {
 	// Visits applied from other sites reach the screens (a host's desk at
 	// this site, the reception seeing who comes) through the wrapped log.
 	log := replicaLog{Store: a.store, applied: a.remoteVisitsApplied}
-	n, err := psync.NewNode(psync.Config{Log: log, Key: a.key, Listen: listen, Seeds: a.cfg.SyncSeeds, Logger: a.log})
+	n, err := psync.NewNode(psync.Config{Log: log, Key: a.key, Listen: listen, Seeds: a.cfg.SyncSeeds, Logger: a.log,
+		Tokens: a.handOverTokens})
 	if err != nil {
 		return err
 	}
@@ -249,6 +250,7 @@ func (a *App) startSync() error {
 			n.Close()
 			return err
 		}
+		a.followVisitHints()
 	}
 	a.store.OnCommit(n.Committed)
 	a.sync = n

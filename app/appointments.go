@@ -276,7 +276,7 @@ func (a *App) book(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	ap, err := a.store.Book(r.Context(), a.author(), engine.BookingRequest{
+	ap, err := a.bookOnTokens(r.Context(), engine.BookingRequest{
 		Building: req.Building, Services: req.Services, Start: start, Channel: req.Channel,
 		Citizen: engine.Citizen(req.Citizen), BarrierFree: req.BarrierFree,
 	})

@@ -60,6 +60,9 @@ type Config struct {
 	IdleTimeout      time.Duration // a peer silent this long is dropped; 30 s
 	MaxBackoff       time.Duration // longest wait after failures; 2 min
 	MaxIncoming      int           // concurrent sessions served; 8
+	// Tokens, if set, writes the transfer of capacity tokens this site
+	// owns to a site that asks for them (RequestTokens).
+	Tokens TokenHandler
 }
 
 func (c Config) withDefaults() Config {
@@ -135,19 +138,6 @@ type hint struct {
 type peerState struct {
 	PeerStatus
 	nextTry time.Time
-}
-
-// PeerStatus is what the node knows of one peer: one entry per address it
-// dialled, and one per site that only ever dialled in (Addr "").
-type PeerStatus struct {
-	Addr        string    // dial address; "" for a site only seen dialling in
-	Site        string    // from its hello; "" until a session got that far
-	LastSync    time.Time // end of the last successful session, either way
-	LastError   string    // of the last failed session this node dialled; "" after a success
-	LastErrorAt time.Time
-	Failures    int // consecutive failed sessions this node dialled
-	OpsReceived int // ops from this peer newly applied, all sessions
-	OpsSent     int // ops sent to this peer, all sessions
 }
 
 // NewNode checks the configuration and derives the channel's identity
@@ -250,23 +240,6 @@ func (n *Node) poke() {
 	case n.wake <- struct{}{}:
 	default:
 	}
-}
-
-// Status returns what the node knows of each peer, by address.
-func (n *Node) Status() []PeerStatus {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	out := make([]PeerStatus, 0, len(n.status))
-	for _, p := range n.status {
-		out = append(out, p.PeerStatus)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Addr != out[j].Addr {
-			return out[i].Addr < out[j].Addr
-		}
-		return out[i].Site < out[j].Site
-	})
-	return out
 }
 
 // run is the anti-entropy loop.
@@ -465,64 +438,6 @@ func (n *Node) superseded(peer string, err error) bool {
 	return err != nil && peer != "" && len(n.active[peer]) > 0
 }
 
-func (n *Node) recordOutgoing(addr string, stats SessionStats, err error) {
-	now := time.Now()
-	superseded := n.superseded(stats.Peer, err)
-	n.mu.Lock()
-	if errors.Is(err, ErrSameSite) {
-		n.self[addr] = true
-		n.mu.Unlock()
-		n.log.Info("sync: address is this site itself; not dialling it again", "addr", addr)
-		return
-	}
-	p := n.status[addr]
-	if p == nil {
-		p = &peerState{PeerStatus: PeerStatus{Addr: addr}}
-		n.status[addr] = p
-	}
-	if stats.Peer != "" {
-		p.Site = stats.Peer
-		// A site first seen dialling in is now known by its address.
-		if in := n.status["in:"+stats.Peer]; in != nil {
-			delete(n.status, "in:"+stats.Peer)
-			p.OpsReceived += in.OpsReceived
-			p.OpsSent += in.OpsSent
-			if in.LastSync.After(p.LastSync) {
-				p.LastSync = in.LastSync
-			}
-		}
-	}
-	p.OpsReceived += stats.Applied
-	p.OpsSent += stats.Sent
-	failures := p.Failures
-	if superseded {
-		// Neither success nor failure: the other session tells.
-		n.mu.Unlock()
-		n.log.Debug("sync: session gave way to the other direction's", "addr", addr, "site", stats.Peer)
-		return
-	}
-	if err == nil {
-		p.LastSync, p.LastError, p.Failures, p.nextTry = now, "", 0, time.Time{}
-	} else {
-		p.Failures++
-		p.LastError, p.LastErrorAt = err.Error(), now
-		p.nextTry = now.Add(jitter(n.backoff(p.Failures)))
-	}
-	n.mu.Unlock()
-
-	switch {
-	case err != nil && failures == 0:
-		n.log.Warn("sync failed; backing off", "addr", addr, "site", stats.Peer, "err", err)
-	case err != nil:
-		n.log.Debug("sync failed again", "addr", addr, "failures", failures+1, "err", err)
-	case failures > 0:
-		n.log.Info("sync works again", "addr", addr, "site", stats.Peer, "after_failures", failures)
-	}
-	if err == nil {
-		n.logSession("out", addr, stats)
-	}
-}
-
 // backoff is the wait after the given number of consecutive failures.
 func (n *Node) backoff(failures int) time.Duration {
 	d := n.cfg.Interval
@@ -593,8 +508,10 @@ func (n *Node) serve(ctx context.Context, c net.Conn) {
 		n.log.Warn("sync: refused a connection", "remote", remote, "err", err)
 		return
 	}
-	stats, err := runSession(ctx, tc, cc, n.cfg.Log, n.sessionConfig(false))
-	if errors.Is(err, ErrSameSite) {
+	cfg := n.sessionConfig(false)
+	cfg.tokens = n.answerTokens
+	stats, err := runSession(ctx, tc, cc, n.cfg.Log, cfg)
+	if errors.Is(err, ErrSameSite) || errors.Is(err, errTokenRequest) {
 		return
 	}
 	if n.superseded(stats.Peer, err) {
@@ -610,28 +527,4 @@ func (n *Node) serve(ctx context.Context, c net.Conn) {
 		return
 	}
 	n.logSession("in", remote, stats)
-}
-
-// recordIncoming counts a session a peer dialled under the entry that
-// already has its site, else under "in:SITE". It updates LastSync and the
-// counts only: back-off and LastError are about dialling that peer.
-func (n *Node) recordIncoming(stats SessionStats, err error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	var p *peerState
-	for _, q := range n.status {
-		if q.Site == stats.Peer {
-			p = q
-			break
-		}
-	}
-	if p == nil {
-		p = &peerState{PeerStatus: PeerStatus{Site: stats.Peer}}
-		n.status["in:"+stats.Peer] = p
-	}
-	p.OpsReceived += stats.Applied
-	p.OpsSent += stats.Sent
-	if err == nil {
-		p.LastSync = time.Now()
-	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"slices"
 	"sync/atomic"
@@ -62,6 +63,8 @@ type message struct {
 	Vector map[string]uint64 `json:"vector,omitempty"`
 	Keys   map[string][]byte `json:"keys,omitempty"`
 	Ops    []wireOp          `json:"ops,omitempty"`
+	Tokens []string          `json:"tokens,omitempty"` // a token request (tokens.go)
+	Error  string            `json:"error,omitempty"`
 }
 
 // wireOp carries an op with its data and personal data as bytes (base64 in
@@ -108,6 +111,10 @@ type SessionStats struct {
 	BytesSent     int64  // on the wire, TLS included
 	BytesReceived int64
 	Duration      time.Duration
+	// PeerVector is the peer's version vector from its hello; after a
+	// session without error, raised by the ops this side sent (the
+	// peer's fin says they are applied). nil if the hello never came.
+	PeerVector map[string]uint64
 }
 
 // Errors of a session.
@@ -117,6 +124,8 @@ var (
 	ErrSuperseded = errors.New("sync: another session with this peer does the work")
 	// errClaimRefused: this end refused the session's claim.
 	errClaimRefused = errors.New("sync: session not claimed")
+	// errTokenRequest: the connection carried a token request, answered.
+	errTokenRequest = errors.New("sync: token request")
 	// errGaveWay: the send side stopped and told the peer to.
 	errGaveWay  = errors.New("sync: session gave way")
 	ErrSameSite = errors.New("sync: peer has this site's name (this site itself, or two sites configured alike)")
@@ -132,6 +141,9 @@ type sessionConfig struct {
 	// is called when the session ends. supersede makes the session give
 	// way before its next batch.
 	claim func(peer string, supersede func()) (release func(), err error)
+	// tokens, if set, answers a token request that comes instead of a
+	// hello (see tokens.go).
+	tokens func(ctx context.Context, s *session, req *message)
 }
 
 // session is the state of one exchange.
@@ -143,9 +155,14 @@ type session struct {
 	logged int // rejections logged so far
 	// release ends the session's claim on its peer, once it has one
 	release func()
+	// request: the token request that came instead of a hello (tokens.go)
+	request *message
 	// superseded: give way before the next batch (see Node.claim)
 	superseded atomic.Bool
 	gaveWay    atomic.Bool // the send side told the peer
+	// sentUpTo: per origin, the last seq sent; the send side's alone
+	// until runSession has its result
+	sentUpTo map[string]uint64
 }
 
 // runSession runs one exchange over an established connection and closes
@@ -161,7 +178,7 @@ func runSession(ctx context.Context, conn net.Conn, raw *countingConn, lg Log, c
 		cancel(nil)
 		conn.Close()
 	}()
-	s := &session{lg: lg, fc: newFrameConn(conn, cfg.idle), cfg: cfg}
+	s := &session{lg: lg, fc: newFrameConn(conn, cfg.idle), cfg: cfg, sentUpTo: map[string]uint64{}}
 	defer func() {
 		if s.release != nil {
 			s.release()
@@ -187,6 +204,10 @@ func runSession(ctx context.Context, conn net.Conn, raw *countingConn, lg Log, c
 	rerr := s.receiveSide(ctx, peerHello, peerDone)
 	if errors.Is(rerr, ErrSameSite) {
 		<-helloSent // so that the other end, this site too, learns why
+	}
+	if errors.Is(rerr, errTokenRequest) {
+		<-helloSent // the answer must not interleave with the hello
+		s.cfg.tokens(ctx, s, s.request)
 	}
 	if errors.Is(rerr, errClaimRefused) {
 		// The send side waits for a hello that never comes: this frame
@@ -215,6 +236,11 @@ func runSession(ctx context.Context, conn net.Conn, raw *countingConn, lg Log, c
 		// The first failure closed the connection under the other
 		// direction: report it, not the "use of closed connection" after.
 		err = context.Cause(ctx)
+	}
+	if err == nil && s.stats.PeerVector != nil {
+		for origin, seq := range s.sentUpTo {
+			s.stats.PeerVector[origin] = max(s.stats.PeerVector[origin], seq)
+		}
 	}
 	s.stats.Duration = time.Since(start)
 	if raw != nil {
@@ -311,6 +337,7 @@ func (s *session) stream(ctx context.Context, origin string, after, upto uint64)
 			return err
 		}
 		cursor = ops[len(ops)-1].Seq
+		s.sentUpTo[origin] = cursor
 	}
 	return nil
 }
@@ -383,6 +410,9 @@ func (s *session) receiveSide(ctx context.Context, peerHello chan<- *message, pe
 		return fmt.Errorf("read hello: %w", err)
 	}
 	switch {
+	case hello.Type == msgTokens && s.cfg.tokens != nil:
+		s.request = hello
+		return errTokenRequest
 	case hello.Type != msgHello:
 		return fmt.Errorf("%w: first message %q, want hello", ErrProtocol, hello.Type)
 	case hello.V != protocolVersion:
@@ -393,6 +423,10 @@ func (s *session) receiveSide(ctx context.Context, peerHello chan<- *message, pe
 		return ErrSameSite
 	}
 	s.stats.Peer = hello.Site
+	s.stats.PeerVector = maps.Clone(hello.Vector)
+	if s.stats.PeerVector == nil {
+		s.stats.PeerVector = map[string]uint64{} // a peer with an empty log
+	}
 	if s.cfg.claim != nil {
 		release, err := s.cfg.claim(hello.Site, func() { s.superseded.Store(true) })
 		if err != nil {
