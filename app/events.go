@@ -6,6 +6,10 @@ import (
 	"time"
 )
 
+// namedEvent is a value that names its own event instead of streamEvents'
+// name ("" keeps that).
+type namedEvent interface{ eventName() string }
+
 // streamEvents serves server-sent events: one `event: NAME` per value
 // received on ch that render turns into data (false skips it), and a
 // comment every 15 s so proxies keep the connection open. It returns when
@@ -39,7 +43,11 @@ func streamEvents[T any](a *App, w http.ResponseWriter, r *http.Request, hello, 
 			if !ok {
 				continue
 			}
-			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, data)
+			event := name
+			if n, ok := any(v).(namedEvent); ok && n.eventName() != "" {
+				event = n.eventName()
+			}
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, data)
 		}
 		flusher.Flush()
 	}

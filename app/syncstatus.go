@@ -1,6 +1,7 @@
 package app
 
 import (
+	"maps"
 	"net/http"
 )
 
@@ -14,10 +15,35 @@ type peerJSON struct {
 	LastError   string  `json:"last_error,omitempty"`
 	OpsReceived int     `json:"ops_received"`
 	OpsSent     int     `json:"ops_sent"`
+	LastErrorAt *string `json:"last_error_at,omitempty"`
+	// Vector is the peer's version vector as last seen (its hello, plus
+	// what this site sent it in that session); null until a session.
+	Vector   map[string]uint64 `json:"vector"`
+	VectorAt *string           `json:"vector_at"`
+	// Lag is, per origin, how many changes the peer lacks that this site
+	// holds (this site's seq minus the peer's as last seen); Ahead, how
+	// many this site lacks that the peer had. Null while Vector is.
+	Lag   map[string]uint64 `json:"lag"`
+	Ahead map[string]uint64 `json:"ahead"`
+}
+
+// compare fills Lag and Ahead from the peer's vector and this site's.
+func (p *peerJSON) compare(mine map[string]uint64) {
+	if p.Vector == nil {
+		return
+	}
+	p.Lag, p.Ahead = map[string]uint64{}, map[string]uint64{}
+	origins := maps.Clone(mine)
+	maps.Copy(origins, p.Vector)
+	for o := range origins {
+		p.Lag[o] = mine[o] - min(mine[o], p.Vector[o])
+		p.Ahead[o] = p.Vector[o] - min(mine[o], p.Vector[o])
+	}
 }
 
 // syncStatus serves GET /api/sync/status: this site's version vector (per
-// origin, the highest contiguous seq held) and the peers Serf knows.
+// origin, the highest contiguous seq held) and the peers Serf knows, each
+// with its Serf state, the last successful sync and the lag per origin.
 func (a *App) syncStatus(w http.ResponseWriter, r *http.Request) {
 	vector, err := a.store.Vector(r.Context())
 	if err != nil {
@@ -51,9 +77,20 @@ func (a *App) syncStatus(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 			p.SyncAddr, p.LastError = s.Addr, s.LastError
+			if s.LastError != "" {
+				t := apiTime(s.LastErrorAt)
+				p.LastErrorAt = &t
+			}
 			p.OpsReceived += s.OpsReceived
 			p.OpsSent += s.OpsSent
+			if s.Vector != nil && (p.VectorAt == nil || apiTime(s.VectorAt) > *p.VectorAt) {
+				t := apiTime(s.VectorAt)
+				p.Vector, p.VectorAt = s.Vector, &t
+			}
 		}
+	}
+	for i := range peers {
+		peers[i].compare(vector)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"site": a.cfg.Site, "vector": vector, "peers": peers, "replicating": a.sync != nil,

@@ -108,6 +108,7 @@ func (a *App) registerVisit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.visitChanged(v)
+	a.announceVisit(r.Context(), v)
 	a.printBadgeOnRegister(r.Context(), v) // never fails the registration; a failed badge waits in the print queue
 	a.writeVisits(w, r, http.StatusCreated, []engine.Visit{v}, true)
 }

@@ -18,14 +18,34 @@ import (
 // reconnects and every few seconds anyway.
 type visitBroker struct {
 	mu   sync.Mutex
-	subs map[chan engine.Visit]visitFilter
+	subs map[chan visitEvent]visitFilter
+}
+
+// visitEvent is one event for the screens: a visit as it stands, or only
+// a hint that one is coming (psync.VisitHint: its op has not arrived).
+type visitEvent struct {
+	visit engine.Visit
+	hint  *visitHintJSON
+}
+
+// eventName makes a hint "visit-hint" on the stream (streamEvents).
+func (e visitEvent) eventName() string {
+	if e.hint != nil {
+		return "visit-hint"
+	}
+	return ""
 }
 
 // visitFilter picks the visits one screen follows: a building's, or a
 // host's at every building. Both empty: every visit.
 type visitFilter struct{ building, host string }
 
-func (f visitFilter) match(v engine.Visit) bool {
+func (f visitFilter) match(e visitEvent) bool {
+	if e.hint != nil {
+		// Only hosts' desks: the hint names no building.
+		return f.host != "" && e.hint.Host == f.host
+	}
+	v := e.visit
 	switch {
 	case f.host != "":
 		return v.Host == f.host || v.ComingBy == f.host
@@ -35,31 +55,33 @@ func (f visitFilter) match(v engine.Visit) bool {
 	return true
 }
 
-func newVisitBroker() *visitBroker { return &visitBroker{subs: map[chan engine.Visit]visitFilter{}} }
+func newVisitBroker() *visitBroker { return &visitBroker{subs: map[chan visitEvent]visitFilter{}} }
 
-func (b *visitBroker) subscribe(f visitFilter) chan engine.Visit {
-	ch := make(chan engine.Visit, 32)
+func (b *visitBroker) subscribe(f visitFilter) chan visitEvent {
+	ch := make(chan visitEvent, 32)
 	b.mu.Lock()
 	b.subs[ch] = f
 	b.mu.Unlock()
 	return ch
 }
 
-func (b *visitBroker) unsubscribe(ch chan engine.Visit) {
+func (b *visitBroker) unsubscribe(ch chan visitEvent) {
 	b.mu.Lock()
 	delete(b.subs, ch)
 	b.mu.Unlock()
 }
 
-func (b *visitBroker) publish(v engine.Visit) {
+func (b *visitBroker) publish(v engine.Visit) { b.send(visitEvent{visit: v}) }
+
+func (b *visitBroker) send(e visitEvent) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for ch, f := range b.subs {
-		if !f.match(v) {
+		if !f.match(e) {
 			continue
 		}
 		select {
-		case ch <- v:
+		case ch <- e:
 		default:
 		}
 	}
@@ -106,7 +128,9 @@ func (a *App) remoteVisitsApplied(ctx context.Context, ops []engine.Op) {
 
 // visitStream serves GET /api/visits/stream?building=B or ?host=H:
 // server-sent events, one `event: visit` with the visit (as GET
-// /api/visits/{id} shows it) per change.
+// /api/visits/{id} shows it) per change. A host's stream also gets
+// `event: visit-hint` ({"id","host","origin"}) when another site announced
+// a visit for the host whose op has not arrived yet (visithints.go).
 func (a *App) visitStream(w http.ResponseWriter, r *http.Request) {
 	f := visitFilter{host: strings.TrimSpace(r.URL.Query().Get("host"))}
 	if f.host != "" {
@@ -124,8 +148,12 @@ func (a *App) visitStream(w http.ResponseWriter, r *http.Request) {
 	}
 	ch := a.visitHub.subscribe(f)
 	defer a.visitHub.unsubscribe(ch)
-	streamEvents(a, w, r, "visits", "visit", ch, func(v engine.Visit) ([]byte, bool) {
-		out, err := a.visitsJSON(r.Context(), []engine.Visit{v})
+	streamEvents(a, w, r, "visits", "visit", ch, func(e visitEvent) ([]byte, bool) {
+		if e.hint != nil {
+			data, err := json.Marshal(e.hint)
+			return data, err == nil
+		}
+		out, err := a.visitsJSON(r.Context(), []engine.Visit{e.visit})
 		if err != nil {
 			return nil, false
 		}

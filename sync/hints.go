@@ -9,7 +9,8 @@ import (
 	"time"
 )
 
-// Serf carries two hints for the data plane, both small and lossy:
+// Serf carries two hints for the data plane, both small and lossy (and a
+// third for the screens too, visithint.go):
 //
 //   - the tag "sync" holds a site's data-plane address, so peers know whom
 //     to dial (all tags together must stay under 512 bytes: ":7947" when
@@ -159,21 +160,26 @@ func cutLast(s string, sep byte) (before, after string, found bool) {
 
 // Attach connects the node to Serf: it advertises the node's address in
 // the "sync" tag, takes the full sync's peers from the alive members' tags,
-// follows "seq" hints, and announces this site's seq after Committed. Call
-// it once, after Start.
+// follows "seq" and visit hints (visithint.go), and announces this site's
+// seq after Committed. Call it once, after Start.
 func (n *Node) Attach(m *Membership) error {
 	if err := m.SetSyncAddr(n.Addr()); err != nil {
 		return err
 	}
 	n.SetPeers(m.SyncPeers)
-	m.OnSeq(func(site string, seq uint64) {
-		if addr := m.PeerSyncAddr(site); addr != "" {
-			n.Hint(site, seq, addr)
-		}
-	})
+	m.OnSeq(func(site string, seq uint64) { n.hintVia(m, site, seq) })
+	m.OnVisitHint(func(h VisitHint) { n.hintVia(m, h.Origin, h.Seq) })
 	n.wg.Add(1)
 	go func() { defer n.wg.Done(); n.announce(n.ctx, m) }()
 	return nil
+}
+
+// hintVia passes a hint from Serf to the node, at the site's data-plane
+// address from its tag.
+func (n *Node) hintVia(m *Membership, site string, seq uint64) {
+	if addr := m.PeerSyncAddr(site); addr != "" {
+		n.Hint(site, seq, addr)
+	}
 }
 
 // Committed tells the node that this site wrote ops. It never blocks: the

@@ -47,6 +47,8 @@ type Membership struct {
 	mu    gosync.Mutex
 	tags  map[string]string             // as advertised; SetTags replaces them all
 	onSeq func(site string, seq uint64) // nil: hints ignored
+	// onEvent: the functions other user events go to, by event name
+	onEvent map[string][]func(payload []byte)
 
 	announced chan struct{} // AnnounceSeq was called
 	seqMu     gosync.Mutex
@@ -125,6 +127,11 @@ func StartMembership(cfg MembershipConfig, logger *slog.Logger) (*Membership, er
 	return m, nil
 }
 
+// maxJoinWait caps retryJoin's back-off: a site that restarted on a new
+// gossip address while cut off is found within about this long once the
+// line is back (Serf does not look for it at the new address by itself).
+const maxJoinWait = 10 * time.Second
+
 // retryJoin tries the configured sites with back-off until one answers;
 // after that Serf and its snapshot keep the membership.
 func (m *Membership) retryJoin(ctx context.Context, addrs []string) {
@@ -144,7 +151,7 @@ func (m *Membership) retryJoin(ctx context.Context, addrs []string) {
 			return
 		case <-time.After(wait):
 		}
-		wait = min(wait*2, time.Minute)
+		wait = min(wait*2, maxJoinWait)
 	}
 }
 
@@ -162,9 +169,33 @@ func (m *Membership) logEvents(ctx context.Context, events <-chan serf.Event) {
 			case serf.UserEvent:
 				if e.Name == seqEvent {
 					m.receiveSeq(e.Payload)
+				} else {
+					m.userEvent(e.Name, e.Payload)
 				}
 			}
 		}
+	}
+}
+
+// OnUserEvent adds f to the functions called with the payload of each
+// user event named name (every site's, this one's own too: Serf delivers
+// them alike). They run on the membership's event goroutine, one after
+// the other, and must not block.
+func (m *Membership) OnUserEvent(name string, f func(payload []byte)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.onEvent == nil {
+		m.onEvent = map[string][]func([]byte){}
+	}
+	m.onEvent[name] = append(m.onEvent[name], f)
+}
+
+func (m *Membership) userEvent(name string, payload []byte) {
+	m.mu.Lock()
+	fs := m.onEvent[name]
+	m.mu.Unlock()
+	for _, f := range fs {
+		f(payload)
 	}
 }
 

@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"net"
+	"reflect"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -58,7 +59,8 @@ func TestNodeStatusCountsIncomingSessions(t *testing.T) {
 	na, nb := mustNode(t, a), mustNode(t, b)
 	mustSync(t, na, nb)
 	// b was dialled: it lists a by site, without an address.
-	want := PeerStatus{Site: "a", OpsReceived: 30, OpsSent: 20}
+	// a's vector as last seen: its hello's, plus what b sent it.
+	want := PeerStatus{Site: "a", OpsReceived: 30, OpsSent: 20, Vector: map[string]uint64{"a": 30, "b": 20}}
 	if !eventually(t, 5*time.Second, func() bool { return len(nb.Status()) == 1 }) {
 		t.Fatalf("b's status = %+v; want a listed", nb.Status())
 	}
@@ -66,8 +68,11 @@ func TestNodeStatusCountsIncomingSessions(t *testing.T) {
 	if got.LastSync.IsZero() {
 		t.Error("b's status of a has no last sync")
 	}
-	got.LastSync = time.Time{}
-	if got != want {
+	if got.VectorAt.IsZero() {
+		t.Error("b's status of a has no time for a's vector")
+	}
+	got.LastSync, got.VectorAt = time.Time{}, time.Time{}
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("b's status of a = %+v, want %+v", got, want)
 	}
 	// Once b dials a, the entry moves to a's address, counts kept.
@@ -76,6 +81,9 @@ func TestNodeStatusCountsIncomingSessions(t *testing.T) {
 	st := nb.Status()
 	if len(st) != 1 || st[0].Addr != na.Addr() || st[0].OpsReceived != 31 {
 		t.Errorf("b's status after dialling a = %+v; want one entry at %s with 31 ops received", st, na.Addr())
+	}
+	if want := map[string]uint64{"a": 31, "b": 20}; len(st) == 1 && !reflect.DeepEqual(st[0].Vector, want) {
+		t.Errorf("b sees a's vector %v, want %v", st[0].Vector, want)
 	}
 }
 
