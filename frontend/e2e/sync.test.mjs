@@ -13,6 +13,11 @@
 // Last, the single site is stopped under an open desk screen: the banner
 // says the Pforte service cannot be reached.
 //
+// Then a real pair ("lag per origin"): two sites joined by gossip; one is
+// stopped, the other registers visitors, and its Standorte screen shows the
+// stopped site "N Änderungen zurück"; restarted on the same data, it
+// catches up and the row says "aktuell".
+//
 // Build first, from the repository root:
 //
 //   (cd frontend && npm run build) && CGO_ENABLED=0 go build -o bin/pforte .
@@ -166,7 +171,7 @@ describe('sync status and offline banner', { timeout: 300_000 }, () => {
     await eventually('the seed row', async () => assert.equal(await row.count(), 1));
     const cells = (await row.locator('th, td').allInnerTexts()).map(squash);
     assert.match(cells[0], /^unbenannt 127\.0\.0\.1:\d+$/);
-    assert.deepEqual([cells[2], cells[3], cells[5], cells[6]], ['unbekannt', 'noch nie', '0', '0']);
+    assert.deepEqual([cells[1], cells[2], cells[3], cells[5]], ['unbekannt', 'noch nie', 'noch kein Abgleich', '0 / 0']);
     await eventually('the seed’s error', async () => {
       assert.match(squash(await row.locator('td.peer-error').innerText()), /refused|127\.0\.0\.1/);
     });
@@ -204,3 +209,78 @@ describe('sync status and offline banner', { timeout: 300_000 }, () => {
     await stopServer(cut);
   });
 });
+
+describe('lag per origin between two sites', { timeout: 300_000 }, () => {
+  const dirs = [tempDataDir(), tempDataDir()];
+  let browser;
+  let page;
+  let rathaus;
+  let buero;
+  let buero2;
+  const pageErrors = [];
+  let args;
+
+  const bueroRow = () => page.locator('[data-testid="sync-peer"][data-site="e2e-buero"]');
+  const lagOf = (origin) => bueroRow().locator(`[data-testid="sync-peer-lag"] li[data-origin="${origin}"] .lag-text`);
+  async function bueroSeen() {
+    const st = await getJSON(rathaus, '/api/sync/status');
+    return st.peers.find((p) => p.site === 'e2e-buero');
+  }
+
+  before(async () => {
+    checkPrerequisites();
+    const key = writeClusterKey(join(dirs[0], 'cluster.key'));
+    const [gossipA, gossipB] = [`127.0.0.1:${await unusedPort()}`, `127.0.0.1:${await unusedPort()}`];
+    args = { site: 'e2e-buero', building: BUILDING, extraArgs: ['--gossip', gossipB, '--join', gossipA, '--cluster-key', key] };
+    rathaus = await startServer(dirs[0], { site: 'e2e-rathaus', building: BUILDING, extraArgs: ['--gossip', gossipA, '--cluster-key', key] });
+    buero = await startServer(dirs[1], args);
+    browser = await launchBrowser();
+    page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    page.on('pageerror', (err) => pageErrors.push(String(err)));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await Promise.all([rathaus, buero, buero2].map((s) => killServer(s)));
+    for (const d of dirs) removeDir(d);
+  });
+
+  const register = async (name) => {
+    const v = await postJSON(rathaus, '/api/visits', {
+      building: BUILDING, name, phone: '0171 2345678', email: '', address: '', host: 'staff-aydin', appointment_id: '', reason: 'Termin vergessen',
+    });
+    assert.equal(v.status, 201, JSON.stringify(v.body));
+  };
+
+  it('a stopped site falls behind by the changes made meanwhile, and is aktuell again after it synced', async () => {
+    await register('Erika Musterfrau'); // so that e2e-rathaus is an origin
+    await eventually('a sync with e2e-buero after the first visit', async () => {
+      const p = await bueroSeen();
+      assert.equal(p?.lag?.['e2e-rathaus'], 0, JSON.stringify(p));
+    });
+    await page.goto(`${rathaus.url}/#/standorte`);
+    await eventually('e2e-buero aktuell', async () => assert.equal(await lagOf('e2e-rathaus').innerText(), 'aktuell'));
+
+    await stopServer(buero);
+    for (const name of ['Erika Mustermann', 'Max Mustermann']) await register(name);
+    const behind = (await bueroSeen()).lag['e2e-rathaus'];
+    assert.ok(behind >= 2, `e2e-buero lags ${behind} changes of e2e-rathaus; want at least the 2 visits`);
+    await eventually('the lag on Standorte', async () =>
+      assert.equal(await lagOf('e2e-rathaus').innerText(), `${behind} Änderungen zurück`),
+    );
+    assert.match(squash(await bueroRow().locator('[data-testid="sync-peer-last"]').innerText()), /^vor \d+ (s|Min\.)$/);
+    await page.screenshot({ path: join(OUT, 'sync-lag.png'), fullPage: true });
+
+    buero2 = await startServer(dirs[1], args);
+    await eventually('e2e-buero caught up', async () => assert.equal(await lagOf('e2e-rathaus').innerText(), 'aktuell'));
+    assert.equal((await bueroSeen()).lag['e2e-rathaus'], 0);
+    await eventually('e2e-buero erreichbar', async () =>
+      assert.equal(await bueroRow().locator('[data-testid="sync-peer-state"]').innerText(), 'erreichbar'),
+    );
+    await page.screenshot({ path: join(OUT, 'sync-lag-caught-up.png'), fullPage: true });
+    assert.deepEqual(pageErrors, []);
+    await stopServer(buero2);
+    await stopServer(rathaus);
+  });
+});
+

@@ -656,8 +656,17 @@ export interface SyncPeer {
   last_sync: string | null;
   sync_addr?: string;
   last_error?: string;
+  last_error_at?: string;
   ops_received: number;
   ops_sent: number;
+  /** Its version vector as last seen (its hello, plus what this site sent it then); null until a session. */
+  vector?: Record<string, number> | null;
+  /** When that vector was seen (RFC 3339). */
+  vector_at?: string | null;
+  /** Per origin: how many changes it lacks that this site holds. Null while vector is. */
+  lag?: Record<string, number> | null;
+  /** Per origin: how many changes this site lacks that it had. Null while vector is. */
+  ahead?: Record<string, number> | null;
 }
 
 /** GET /api/sync/status: this site's version vector (per origin, the highest contiguous seq held) and its peers. */

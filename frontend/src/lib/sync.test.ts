@@ -6,6 +6,8 @@ import {
   ageMs,
   bannerText,
   connectivity,
+  lagEntries,
+  lagText,
   peerState,
   peerStateText,
   relativeTime,
@@ -149,3 +151,28 @@ describe('sortedPeers', () => {
     expect(got.map((p) => p.site || p.addr)).toEqual(['a', 'z', 'a:1', 'b:1']);
   });
 });
+
+describe('lagEntries and lagText', () => {
+  it('is null until a session showed the peer’s vector', () => {
+    expect(lagEntries(peer({}), 'rathaus-1')).toBeNull();
+  });
+
+  it('lists this site first, then by name, without the demo origin, in words', () => {
+    const p = peer({
+      lag: { 'rathaus-2': 0, 'rathaus-1': 3, demo: 0, buergerbuero: 1 },
+      ahead: { 'rathaus-2': 2, 'rathaus-1': 0, demo: 0, buergerbuero: 0, zweigstelle: 0 },
+    });
+    const got = (lagEntries(p, 'rathaus-1') ?? []).map((e) => [e.origin, lagText(e)]);
+    expect(got).toEqual([
+      ['rathaus-1', '3 Änderungen zurück'],
+      ['buergerbuero', '1 Änderung zurück'],
+      ['rathaus-2', 'hier fehlen 2 Änderungen'],
+      ['zweigstelle', 'aktuell'],
+    ]);
+  });
+
+  it('names both directions when both lag', () => {
+    expect(lagText({ origin: 'x', behind: 1, ahead: 1 })).toBe('1 Änderung zurück, hier fehlt 1 Änderung');
+  });
+});
+

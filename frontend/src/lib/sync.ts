@@ -125,3 +125,30 @@ export function sortedPeers(peers: readonly SyncPeer[] | null | undefined): Sync
     .filter((p) => !IGNORED_ORIGINS.includes(p.site))
     .sort((a, b) => Number(a.site === '') - Number(b.site === '') || a.site.localeCompare(b.site) || a.addr.localeCompare(b.addr));
 }
+
+/** One origin in a peer's "Stand je Herkunft": how far it lags behind this site, and this site behind it. */
+export interface LagEntry {
+  origin: string;
+  /** Changes of origin the peer lacks that this site holds. */
+  behind: number;
+  /** Changes of origin this site lacks that the peer had. */
+  ahead: number;
+}
+
+/** A peer's lag per origin without the ignored origins, this site's first, then by name; null until a session. */
+export function lagEntries(p: SyncPeer, site: string): LagEntry[] | null {
+  if (!p.lag || !p.ahead) return null;
+  const origins = new Set([...Object.keys(p.lag), ...Object.keys(p.ahead)]);
+  return [...origins]
+    .filter((o) => !IGNORED_ORIGINS.includes(o))
+    .map((origin) => ({ origin, behind: p.lag?.[origin] ?? 0, ahead: p.ahead?.[origin] ?? 0 }))
+    .sort((a, b) => Number(b.origin === site) - Number(a.origin === site) || a.origin.localeCompare(b.origin));
+}
+
+/** "aktuell", "3 Änderungen zurück", "hier fehlen 2 Änderungen" (both, joined, when both). */
+export function lagText(e: LagEntry): string {
+  const parts: string[] = [];
+  if (e.behind > 0) parts.push(de.sync.lagBehind(e.behind));
+  if (e.ahead > 0) parts.push(de.sync.lagAhead(e.ahead));
+  return parts.length ? parts.join(', ') : de.sync.lagCurrent;
+}
