@@ -121,7 +121,8 @@ func (c *cluster) checkAcknowledged() {
 }
 
 // doubleBooked counts active appointments that share a counter and start
-// with another: the price of booking on both sides of a partition.
+// with another: with the Bürger Büro escrowed none may (checkCapacity
+// fails on any overlap; this count stays in the summary line).
 func (c *cluster) doubleBooked() int {
 	c.t.Helper()
 	seen := map[string]int{}

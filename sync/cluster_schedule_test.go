@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"slices"
 	gosync "sync"
 	"time"
 
@@ -13,7 +14,10 @@ import (
 // faults, drawn from the seed, one step every stepPause of real time.
 
 // runSchedule runs clusterSteps steps; each moves every site's clock 20 s
-// and does one thing at a random site that is up.
+// and does one thing at a random site that is up; every third step (a
+// minute of the sites' clocks) every site that is up hands on tokens, as
+// the app does every minute. After every step the capacity is checked on
+// every site that is up.
 func (c *cluster) runSchedule() {
 	for c.step = 1; c.step <= clusterSteps; c.step++ {
 		time.Sleep(stepPause)
@@ -21,41 +25,44 @@ func (c *cluster) runSchedule() {
 			s.clock.Add(20 * time.Second)
 			c.days[engine.Day(s.clock.Now())] = true
 		}
+		if c.step%3 == 0 {
+			c.reconcile()
+		}
 		up := c.up()
 		s := c.pick(up)
 		switch r := c.rng.IntN(100); {
-		case r < 18:
+		case r < 12:
 			c.register(s)
-		case r < 26:
+		case r < 17:
 			c.changeVisit(s, "pickup")
-		case r < 32:
+		case r < 21:
 			c.changeVisit(s, "leave")
-		case r < 45:
+		case r < 42:
 			c.book(s)
-		case r < 50:
+		case r < 49:
 			c.changeAppointment(s, "cancel")
-		case r < 56:
+		case r < 54:
 			c.changeAppointment(s, "checkin")
-		case r < 61:
+		case r < 59:
 			c.partition()
-		case r < 64:
+		case r < 62:
 			a, b := c.rng.IntN(clusterSize), c.rng.IntN(clusterSize)
 			if a != b {
 				c.net.loseOneWay(a, b)
 				c.logf("one-way loss %d → %d", a, b)
 			}
-		case r < 67:
+		case r < 65:
 			c.net.heal()
 			c.logf("heal")
-		case r < 72:
+		case r < 70:
 			delay, flaky := time.Duration(c.rng.IntN(3))*time.Millisecond, c.rng.IntN(60)
 			loss, dup, jitter := c.rng.IntN(30), c.rng.IntN(30), time.Duration(c.rng.IntN(40))*time.Millisecond
 			c.net.setLine(delay, flaky, loss, dup, jitter)
 			c.logf("line: %v per write, %d%% of connections drop; gossip %d%% lost, %d%% twice, up to %v late",
 				delay, flaky, loss, dup, jitter)
-		case r < 76:
+		case r < 74:
 			c.crashOrRestart()
-		case r < 82:
+		case r < 80:
 			c.syncTwice(s)
 		default:
 			// Let the nodes and Serf work on their own for a while.
@@ -63,6 +70,7 @@ func (c *cluster) runSchedule() {
 			c.logf("wait %v", d)
 			time.Sleep(d)
 		}
+		c.checkCapacity("")
 	}
 }
 
@@ -102,36 +110,19 @@ func (c *cluster) changeVisit(s *clusterSite, kind string) {
 	}
 }
 
-// book books a random free slot of today as this site sees it; across a
-// partition two sites may well give away the same one.
-func (c *cluster) book(s *clusterSite) {
-	now := s.clock.Now()
-	svc := []string{"anmeldung", "meldebescheinigung"}[c.rng.IntN(2)]
-	slots, err := s.st.Slots(engine.Query{Building: "buergerbuero", Services: []string{svc}, From: engine.Day(now),
-		Days: 1, Channel: engine.ChannelDesk, Now: now}, 30)
-	if err != nil {
-		c.fatalf("slots at %s: %v", s.name, err)
-	}
-	if len(slots) == 0 {
-		return
-	}
-	slot := slots[c.rng.IntN(len(slots))]
-	a, err := s.st.Book(context.Background(), "reception", engine.BookingRequest{Building: "buergerbuero",
-		Services: []string{svc}, Start: slot.Start, Channel: engine.ChannelDesk,
-		Citizen: clusterCitizens[c.rng.IntN(len(clusterCitizens))]})
-	if c.domainErr("book", err) {
-		c.days[engine.Day(a.Start)] = true
-		c.ack(s, "book", a.ID)
-	}
-}
-
-// changeAppointment cancels or checks in an appointment this site knows of.
+// changeAppointment cancels or checks in an appointment this site knows
+// of: a cancel of today's or next week's, a check-in of today's.
 func (c *cluster) changeAppointment(s *clusterSite, kind string) {
 	ctx := context.Background()
-	as, err := s.st.Appointments(ctx, "buergerbuero", engine.Day(s.clock.Now()))
+	day := engine.Day(s.clock.Now())
+	if kind == "cancel" && c.rng.IntN(2) == 0 {
+		day = clusterNextWeek
+	}
+	as, err := s.st.Appointments(ctx, escrowBuilding, day)
 	if err != nil {
 		c.fatalf("appointments at %s: %v", s.name, err)
 	}
+	as = slices.DeleteFunc(as, func(a engine.Appointment) bool { return a.Final() })
 	if len(as) == 0 {
 		return
 	}
@@ -139,7 +130,7 @@ func (c *cluster) changeAppointment(s *clusterSite, kind string) {
 	if kind == "cancel" {
 		_, err = s.st.Cancel(ctx, "reception", a.ID)
 	} else {
-		_, err = s.st.CheckIn(ctx, "terminal", store.CheckInRequest{Building: "buergerbuero", Code: a.Code})
+		_, err = s.st.CheckIn(ctx, "terminal", store.CheckInRequest{Building: escrowBuilding, Code: a.Code})
 	}
 	if c.domainErr(kind+" "+a.ID, err) {
 		c.ack(s, kind, a.ID)
