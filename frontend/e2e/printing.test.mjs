@@ -123,9 +123,16 @@ describe('printing without a reachable printer', { timeout: 300_000 }, () => {
 
   it('Einstellungen: names the print server in use and says clearly that it cannot be reached', async () => {
     await page.goto(`${server.url}/#/empfang`);
-    await page.getByRole('navigation').getByRole('link', { name: 'Einstellungen' }).click();
+    const nav = page.getByRole('navigation');
+    const admin = nav.getByRole('button', { name: 'Verwaltung' });
+    await admin.click();
+    await nav.getByRole('link', { name: 'Einstellungen' }).click();
     await page.getByTestId('settings-form').waitFor();
-    assert.equal(await page.getByRole('navigation').getByRole('link', { name: 'Einstellungen', exact: true }).getAttribute('aria-current'), 'page');
+    assert.equal(await admin.getAttribute('aria-expanded'), 'false', 'the menu closes on navigation');
+    assert.equal(await admin.getAttribute('aria-current'), 'true', 'Verwaltung shows as active');
+    await admin.click();
+    assert.equal(await nav.getByRole('link', { name: 'Einstellungen', exact: true }).getAttribute('aria-current'), 'page');
+    await page.keyboard.press('Escape');
     assert.equal(await page.getByTestId('building-select').count(), 0, 'the settings are the desk’s, not a building’s');
 
     assert.equal(await page.getByTestId('cups-in-use').innerText(), `In Verwendung: ${cups}`);

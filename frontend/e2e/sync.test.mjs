@@ -101,27 +101,71 @@ describe('sync status and offline banner', { timeout: 300_000 }, () => {
     assert.equal(await page.getByTestId('sync-peers').count(), 0);
     // The demo data is nobody's site: not in "Stand je Standort".
     assert.doesNotMatch(await page.getByTestId('standorte').innerText(), /demo/);
-    await page.locator('nav a[aria-current="page"]', { hasText: 'Standorte' }).waitFor();
+    const admin = page.getByRole('navigation').getByRole('button', { name: 'Verwaltung' });
+    assert.equal(await admin.getAttribute('aria-current'), 'true', 'Standorte is in the Verwaltung menu, shown as active');
 
     await page.goto(`${single.url}/#/empfang`);
     await page.getByTestId('building-select').waitFor();
-    const fit = await page.evaluate(() => {
-      const bar = document.querySelector('.topbar');
-      const nav = bar.querySelector('nav');
-      const select = bar.querySelector('.building-select');
-      return {
-        overflow: bar.scrollWidth - bar.clientWidth,
-        height: bar.getBoundingClientRect().height,
-        navTop: nav.getBoundingClientRect().top,
-        selectTop: select.getBoundingClientRect().top,
-        selectRight: select.getBoundingClientRect().right,
-        links: [...nav.querySelectorAll('a')].map((a) => a.textContent.trim()),
-      };
-    });
-    assert.deepEqual(fit.links, ['Empfang', 'Besuche', 'Termin buchen', 'Tagesansicht', 'Standorte', 'Einstellungen']);
-    assert.ok(fit.overflow <= 0, `header overflows by ${fit.overflow} px`);
-    assert.ok(fit.height <= 72, `header wraps: ${fit.height} px high`);
-    assert.ok(fit.selectRight <= 1280 && Math.abs(fit.selectTop - fit.navTop) < 20, 'building select on the nav line');
+    // The daily screens stay links; the administration ones are behind Verwaltung.
+    for (const width of [1920, 1280, 1024]) {
+      await page.setViewportSize({ width, height: 800 });
+      const fit = await page.evaluate(() => {
+        const bar = document.querySelector('.topbar');
+        const nav = bar.querySelector('nav');
+        const select = bar.querySelector('.building-select');
+        return {
+          overflow: bar.scrollWidth - bar.clientWidth,
+          height: bar.getBoundingClientRect().height,
+          navTop: nav.getBoundingClientRect().top,
+          navRight: nav.getBoundingClientRect().right,
+          selectTop: select.getBoundingClientRect().top,
+          selectRight: select.getBoundingClientRect().right,
+          navLeft: nav.getBoundingClientRect().left,
+          links: [...nav.querySelectorAll('a, button')].map((a) => a.textContent.trim()),
+        };
+      });
+      assert.deepEqual(fit.links, ['Empfang', 'Besuche', 'Termin buchen', 'Tagesansicht', 'Posteingang', 'Verwaltung']);
+      assert.ok(fit.overflow <= 0, `${width} px: header overflows by ${fit.overflow} px`);
+      assert.ok(fit.height <= 72, `${width} px: header wraps: ${fit.height} px high`);
+      assert.ok(fit.navRight <= width, `${width} px: nav cut off at ${fit.navRight} px`);
+      assert.ok(fit.selectRight <= fit.navLeft && Math.abs(fit.selectTop - fit.navTop) < 20, `${width} px: building select on the nav line, beside it`);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    // The Verwaltung menu by keyboard: Enter opens it on its first entry, the
+    // arrows move and wrap, Escape closes it and gives the focus back.
+    const entry = () => page.evaluate(() => document.activeElement?.textContent?.trim());
+    await admin.focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await admin.getAttribute('aria-expanded'), 'true');
+    assert.equal(await entry(), 'Standorte');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await entry(), 'Kontingente');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await entry(), 'Einstellungen', 'ArrowUp wraps to the last entry');
+    await page.keyboard.press('Escape');
+    assert.equal(await admin.getAttribute('aria-expanded'), 'false');
+    assert.equal(await entry(), 'Verwaltung', 'Escape gives the focus back to the button');
+    // ArrowDown opens it too; Tab goes through the entries.
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await entry(), 'Standorte');
+    await page.keyboard.press('Tab');
+    assert.equal(await entry(), 'Kontingente');
+    await page.screenshot({ path: join(OUT, 'nav-menu.png') });
+    // A click elsewhere closes it.
+    await page.locator('main').click({ position: { x: 5, y: 5 } });
+    assert.equal(await admin.getAttribute('aria-expanded'), 'false');
+    // Space opens it; Enter on an entry goes there and closes the menu.
+    await admin.focus();
+    await page.keyboard.press('Space');
+    await page.keyboard.press('End');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('settings-form').waitFor();
+    assert.equal(await admin.getAttribute('aria-expanded'), 'false', 'the menu closes on navigation');
+    assert.equal(await entry(), 'Verwaltung');
+    await page.goto(`${single.url}/#/empfang`);
+    await page.getByTestId('building-select').waitFor();
 
     await sleep(POLL_WAIT);
     assert.equal(await banner().count(), 0, 'no offline banner without replication');
