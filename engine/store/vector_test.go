@@ -39,7 +39,9 @@ func TestVectorIsWhatTheLogHolds(t *testing.T) {
 	wg.Wait()
 
 	for _, s := range []struct {
-		st   interface{ Vector(context.Context) (map[string]uint64, error) }
+		st interface {
+			Vector(context.Context) (map[string]uint64, error)
+		}
 		path string
 		name string
 	}{{a, pathA, siteA}, {b, pathB, siteB}} {
