@@ -50,11 +50,11 @@ type Store struct {
 	// asks for it in every session and on every hint.
 	vectorMu  sync.Mutex
 	vector    map[string]uint64
-	vectorGen atomic.Uint64 // counts the commits that advanced the vector
-	escrow    *escrow       // capacity tokens, see tokens.go
-	stmts    sync.Map                       // query → *sql.Stmt, see prepared
-	occ      *engine.OccupancyIndex         // active appointments, in memory
-	cat      atomic.Pointer[engine.Catalog] // configuration snapshot
+	vectorGen atomic.Uint64                  // counts the commits that advanced the vector
+	escrow    *escrow                        // capacity tokens, see tokens.go
+	stmts     sync.Map                       // query → *sql.Stmt, see prepared
+	occ       *engine.OccupancyIndex         // active appointments, in memory
+	cat       atomic.Pointer[engine.Catalog] // configuration snapshot
 }
 
 // Open opens (creating if needed) the database at path for the given site.

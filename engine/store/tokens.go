@@ -19,10 +19,10 @@ import (
 type escrow struct {
 	mu      sync.Mutex
 	days    map[string]map[engine.Cell]engine.TokenState // by TokensEntity
-	tickets map[string]string                             // ticket token → active appointment holding it
-	held    map[string]string                             // appointment → the ticket token it holds
-	gen     uint64                                        // bumped by every change: views are stale
-	views   map[string]dayView                            // this site's view, by TokensEntity
+	tickets map[string]string                            // ticket token → active appointment holding it
+	held    map[string]string                            // appointment → the ticket token it holds
+	gen     uint64                                       // bumped by every change: views are stale
+	views   map[string]dayView                           // this site's view, by TokensEntity
 }
 
 type dayView struct {
