@@ -315,6 +315,19 @@ func FoldAppointment(id string, ops []Op) (a Appointment, ok bool, err error) {
 			ok = true
 			continue
 		}
+		if ok && op.Kind == KindApptCancelled && a.Status != ApptCancelled {
+			// A cancel wins over whatever else happened to the appointment
+			// meanwhile, whenever it is folded: once a site holds the
+			// cancel, it (the owner of the place's tokens) may give the
+			// place and the day ticket again, so a cancel must stay a
+			// cancel even if another site, cut off, served the citizen.
+			var d apptAtData
+			if err := json.Unmarshal(op.Data, &d); err != nil {
+				return a, false, fmt.Errorf("op %s/%d: %w", op.Origin, op.Seq, err)
+			}
+			a.Status, a.EndedAt = ApptCancelled, msTime(d.At)
+			continue
+		}
 		if !ok || a.Final() {
 			continue // nothing to change yet, or nothing left to change
 		}

@@ -197,12 +197,15 @@ func TestFoldAppointmentTransitions(t *testing.T) {
 			stampAt("s2", 3, 40, serveOp(t, wall(day, "08:50"))),
 			stampAt("s3", 1, 50, cancelOp(t, wall(day, "09:00"))),
 		}, ApptCancelled, wall(day, "07:00")},
-		{"served ignores a later cancel", []Op{
+		// Two sites apart: one serves, the other cancels (and, owning the
+		// place's tokens, may give it again): the cancel wins, folded
+		// after the serve or before it.
+		{"a later cancel wins over served", []Op{
 			stampAt("s1", 2, 10, checkInOp(t, "R-001", wall(day, "08:20"))),
 			stampAt("s1", 3, 20, serveOp(t, wall(day, "08:50"))),
 			stampAt("s2", 1, 30, cancelOp(t, wall(day, "09:00"))),
 			stampAt("s2", 2, 40, noShowOp(t, wall(day, "09:01"))),
-		}, ApptServed, wall(day, "08:50")},
+		}, ApptCancelled, wall(day, "09:00")},
 		{"no-show ignores a later check-in", []Op{
 			stampAt("s1", 2, 10, noShowOp(t, wall(day, "09:00"))),
 			stampAt("s2", 1, 20, checkInOp(t, "R-001", wall(day, "09:10"))),

@@ -494,17 +494,13 @@ func (c *cluster) bookFirst(s *clusterSite, day string) bool {
 
 // TestClusterCancelMeetsServeElsewhere: the home site cancels a day
 // ticket and gives its place and ticket again, while a site cut off from
-// it has checked the citizen in and served them (early). The fold keeps
-// served (a final state) and drops the later cancel, so after healing the
-// place and the ticket are held twice on every site. Escrow's guarantee
-// needs a cancel the owner acted on to stay a cancel. Known to fail on
-// the engine of today: it runs with -clusterstrict or PFORTE_CLUSTER_STRICT=1.
+// it has checked the citizen in and served them (early). Escrow needs the
+// cancel the owner acted on to stay a cancel (engine.FoldAppointment: a
+// cancel wins), else after healing the place and the ticket would be held
+// twice on every site.
 func TestClusterCancelMeetsServeElsewhere(t *testing.T) {
 	if testing.Short() {
 		t.Skip("cluster test: four SQLite sites with Serf in real time; not in -short")
-	}
-	if !*clusterStrict && os.Getenv("PFORTE_CLUSTER_STRICT") == "" {
-		t.Skip("a cancel that meets a serve elsewhere gives the place twice (engine.FoldAppointment); run with PFORTE_CLUSTER_STRICT=1")
 	}
 	t.Parallel()
 	ctx := context.Background()
