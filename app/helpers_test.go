@@ -28,6 +28,7 @@ type site struct {
 	app   *app.App
 	url   string
 	clock *engine.FixedClock
+	cfg   app.Config // as opened, for tests that join a site's cluster
 }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -45,7 +46,7 @@ func openSite(t *testing.T, cfg app.Config, clock *engine.FixedClock) *site {
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(func() { a.Close() })
 	t.Cleanup(srv.Close) // runs first: no request is in flight when the app closes
-	return &site{app: a, url: srv.URL, clock: clock}
+	return &site{app: a, url: srv.URL, clock: clock, cfg: cfg}
 }
 
 // openDemo opens a fresh demo site "test" standing in rathaus-1.

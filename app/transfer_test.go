@@ -3,12 +3,8 @@ package app_test
 import (
 	"context"
 	"net/http"
-	"path/filepath"
 	"testing"
 	"time"
-
-	"pforte/engine"
-	psync "pforte/sync"
 )
 
 // TestBookingOnAnotherSitesToken: the Bürger Büro is escrowed with the
@@ -17,17 +13,7 @@ import (
 // notices nothing; the home site then holds the booking and cannot book
 // the same place. The home site's own clerk books as before.
 func TestBookingOnAnotherSitesToken(t *testing.T) {
-	key := filepath.Join(t.TempDir(), "cluster.key")
-	if err := psync.WriteNewKey(key); err != nil {
-		t.Fatal(err)
-	}
-	gossip := freeAddr(t)
-	cfgA := demoConfig(t.TempDir())
-	cfgA.Site, cfgA.Gossip, cfgA.ClusterKeyFile = "rathaus", gossip, key
-	cfgB := demoConfig(t.TempDir())
-	cfgB.Site, cfgB.Gossip, cfgB.ClusterKeyFile, cfgB.Join = "zweigstelle", "127.0.0.1:0", key, []string{gossip}
-	a := openSite(t, cfgA, engine.NewFixedClock(wednesdayMorning))
-	b := openSite(t, cfgB, engine.NewFixedClock(wednesdayMorning))
+	a, b := openPair(t, "rathaus", "zweigstelle")
 	for _, s := range []*site{a, b} {
 		bb, err := s.app.BuildingForTest(context.Background(), "buergerbuero")
 		if err != nil {

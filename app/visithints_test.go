@@ -2,43 +2,18 @@ package app_test
 
 import (
 	"encoding/json"
-	"net"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"pforte/engine"
 	psync "pforte/sync"
 )
-
-// freeAddr returns a 127.0.0.1 address with a port free just now (for
-// Serf, which binds TCP and UDP on it).
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
 
 // TestVisitHintRingsTheHostElsewhere: a visitor registered at one site's
 // entrance reaches the host's stream at another site: first (usually) as
 // a `visit-hint` with ids only, then as the visit once its op arrived.
 func TestVisitHintRingsTheHostElsewhere(t *testing.T) {
-	key := filepath.Join(t.TempDir(), "cluster.key")
-	if err := psync.WriteNewKey(key); err != nil {
-		t.Fatal(err)
-	}
-	gossipA := freeAddr(t)
-	cfgA := demoConfig(t.TempDir())
-	cfgA.Site, cfgA.Gossip, cfgA.ClusterKeyFile = "eingang", gossipA, key
-	cfgB := demoConfig(t.TempDir())
-	cfgB.Site, cfgB.Gossip, cfgB.ClusterKeyFile, cfgB.Join = "schreibtisch", "127.0.0.1:0", key, []string{gossipA}
-	a := openSite(t, cfgA, engine.NewFixedClock(wednesdayMorning))
-	b := openSite(t, cfgB, engine.NewFixedClock(wednesdayMorning))
+	a, b := openPair(t, "eingang", "schreibtisch")
 	waitForPeerSync(t, b, "eingang")
 
 	next := sseLines(t, b.url+"/api/visits/stream?host=staff-mueller")
@@ -69,12 +44,12 @@ func TestVisitHintRingsTheHostElsewhere(t *testing.T) {
 	// On a quiet LAN the op often arrives first (the "seq" hint went out
 	// before the visit hint). A hint whose visit is not here yet always
 	// rings: sent by a third site straight through Serf.
-	k, err := psync.ReadKey(key)
+	k, err := psync.ReadKey(a.cfg.ClusterKeyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	m, err := psync.StartMembership(psync.MembershipConfig{Site: "nebeneingang", Bind: "127.0.0.1:0",
-		Join: []string{gossipA}, Key: k, DataDir: t.TempDir()}, quietLogger())
+		Join: []string{a.cfg.Gossip}, Key: k, DataDir: t.TempDir()}, quietLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
