@@ -24,18 +24,25 @@ var storeMorning = time.Date(2026, 11, 18, 9, 14, 0, 0, engine.Berlin)
 // site applies it itself, the way app.DemoOps is, and sync leaves it alone.
 func storeSeed() []engine.Op {
 	var ops []engine.Op
-	add := func(kind, id string, v any) {
-		op := engine.DefineOp(kind, id, v)
-		op.Origin, op.Author = demoOrigin, demoOrigin
-		op.Seq = uint64(len(ops) + 1)
-		op.HLC = engine.MakeHLC(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), uint16(len(ops)))
-		ops = append(ops, op)
-	}
+	add := seedStamper(&ops)
 	add(engine.KindBuildingDefined, "rathaus-1", engine.Building{ID: "rathaus-1", Name: "Rathaus I",
 		Hours: []engine.Interval{{Weekday: 3, Open: "08:30", Close: "12:30"}}})
 	add(engine.KindStaffDefined, "staff-mueller", engine.Staff{ID: "staff-mueller", Name: "Anna Müller", Building: "rathaus-1"})
 	add(engine.KindStaffDefined, "staff-lange", engine.Staff{ID: "staff-lange", Name: "Petra Lange", Building: "rathaus-1"})
 	return ops
+}
+
+// seedStamper returns a function that appends a definition to *ops the
+// way the demo seed is written: under the demo origin, numbered on from
+// what *ops holds, stamped at the start of 2026.
+func seedStamper(ops *[]engine.Op) func(kind, id string, v any) {
+	return func(kind, id string, v any) {
+		op := engine.DefineOp(kind, id, v)
+		op.Origin, op.Author = demoOrigin, demoOrigin
+		op.Seq = uint64(len(*ops) + 1)
+		op.HLC = engine.MakeHLC(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), uint16(len(*ops)))
+		*ops = append(*ops, op)
+	}
 }
 
 type storeSite struct {

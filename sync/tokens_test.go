@@ -13,13 +13,7 @@ import (
 // counter, one 5-minute service.
 func escrowSeed() []engine.Op {
 	ops := storeSeed()
-	add := func(kind, id string, v any) {
-		op := engine.DefineOp(kind, id, v)
-		op.Origin, op.Author = demoOrigin, demoOrigin
-		op.Seq = uint64(len(ops) + 1)
-		op.HLC = engine.MakeHLC(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), uint16(len(ops)))
-		ops = append(ops, op)
-	}
+	add := seedStamper(&ops)
 	add(engine.KindBuildingDefined, "bb", engine.Building{ID: "bb", Name: "Bürger Büro", SlotMinutes: 5, HomeSite: "site-a",
 		Hours: []engine.Interval{{Weekday: 3, Open: "08:00", Close: "12:30"}}})
 	add(engine.KindServiceDefined, "meld", engine.Service{ID: "meld", Name: "Meldebescheinigung", DurationMin: 5, Buildings: []string{"bb"}})
