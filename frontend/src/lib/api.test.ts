@@ -7,6 +7,7 @@ import {
   checkIn,
   createVisit,
   followCalls,
+  followVisits,
   getSyncStatus,
   listCalls,
   listPresentVisits,
@@ -17,6 +18,7 @@ import {
   pickupVisit,
   slipUrl,
   type Call as CallEvent,
+  type VisitHint,
 } from './api';
 
 type Call = { url: string; init: RequestInit };
@@ -233,6 +235,38 @@ describe('followCalls', () => {
     stream.close();
     expect(FakeEventSource.all[1].closed).toBe(true);
     vi.useRealTimers();
+  });
+});
+
+describe('followVisits', () => {
+  it("hands a host's visits and visit hints from one stream to their handlers, on every reconnection", () => {
+    vi.useFakeTimers();
+    FakeEventSource.all = [];
+    vi.stubGlobal('EventSource', FakeEventSource);
+    const visits: string[] = [];
+    const hints: VisitHint[] = [];
+    const stream = followVisits({ host: 'staff-mueller' }, { visit: (v) => visits.push(v.id), hint: (h) => hints.push(h) }, 1000);
+
+    const first = FakeEventSource.all[0];
+    expect(first.url).toBe('/api/visits/stream?host=staff-mueller');
+    const h: VisitHint = { id: 'v1', host: 'staff-mueller', origin: 'eingang' };
+    first.emit('visit-hint', JSON.stringify(h));
+    first.emit('visit', JSON.stringify({ id: 'v1' }));
+    first.fail(true);
+    vi.advanceTimersByTime(1000);
+    FakeEventSource.all[1].emit('visit', JSON.stringify({ id: 'v2' }));
+    expect(hints).toEqual([h]);
+    expect(visits).toEqual(['v1', 'v2']);
+    stream.close();
+    vi.useRealTimers();
+  });
+
+  it('leaves visit hints alone without a hint handler (reception)', () => {
+    FakeEventSource.all = [];
+    vi.stubGlobal('EventSource', FakeEventSource);
+    const stream = followVisits({ building: 'rathaus-1' }, { visit: () => {} });
+    expect([...FakeEventSource.all[0].listeners.keys()]).toEqual(['visit']);
+    stream.close();
   });
 });
 

@@ -5,7 +5,7 @@
 // The paths are absolute (/api/...): in the browser they go to `pforte serve`,
 // in the desktop window Wails' asset server hands them to the same Go handler.
 
-import { followStream, type EventStream } from './stream';
+import { followEvents, followStream, type EventHandlers, type EventStream } from './stream';
 export type { EventStream } from './stream';
 
 /** GET /api/health */
@@ -609,17 +609,28 @@ export function followCalls(
   return followStream<Call>(`/api/calls/stream${query({ building })}`, 'call', { ...on, event: on.call }, retryMs);
 }
 
+/** The data of an `event: visit-hint` on GET /api/visits/stream?host=. */
+export interface VisitHint {
+  id: string;
+  host: string;
+  origin: string;
+}
+
 /**
  * Follows GET /api/visits/stream: every change of a visit in a building
  * (reception) or of a host's visitors at every entrance (the host's desk),
- * made here or arriving from another site.
+ * made here or arriving from another site. A host's stream also carries
+ * another site's hint (ids only) that a visitor waits, before the visit
+ * itself arrives; on.hint takes those.
  */
 export function followVisits(
   filter: { building: string } | { host: string },
-  on: { visit: (v: Visit) => void; open?: () => void; down?: () => void },
+  on: { visit: (v: Visit) => void; hint?: (h: VisitHint) => void; open?: () => void; down?: () => void },
   retryMs = 3000,
 ): EventStream {
-  return followStream<Visit>(`/api/visits/stream${query(filter)}`, 'visit', { ...on, event: on.visit }, retryMs);
+  const events: EventHandlers = { visit: on.visit };
+  if (on.hint) events['visit-hint'] = on.hint;
+  return followEvents(`/api/visits/stream${query(filter)}`, events, on, retryMs);
 }
 
 /** "Ich hole ab": staff member `by` is on the way; the visitor still waits. */

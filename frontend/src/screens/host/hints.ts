@@ -3,14 +3,9 @@
 // arrives before the op, so the desk rings at once and shows a placeholder
 // card until the visit itself arrives (by the stream or a list reload). A
 // placeholder whose visit never comes goes away quietly after HINT_TTL_MS.
-import type { Visit } from '../../lib/api';
+import type { Visit, VisitHint } from '../../lib/api';
 
-/** The data of an `event: visit-hint` on GET /api/visits/stream?host=. */
-export interface VisitHint {
-  id: string;
-  host: string;
-  origin: string;
-}
+export type { VisitHint } from '../../lib/api';
 
 /** A hinted visit not here yet, since `since` (ms, Date.now()). */
 export interface Pending {
