@@ -22,6 +22,8 @@ export const de = {
     besuche: 'Besuche',
     kontingente: 'Kontingente',
     posteingang: 'Posteingang',
+    // Not a route: the header's menu of the administration screens.
+    verwaltung: 'Verwaltung',
   },
   inbox: {
     title: 'Posteingang',
