@@ -69,6 +69,9 @@ type Appointment struct {
 	// (escrowed buildings only; see token.go).
 	Tokens      []string `json:"tokens,omitempty"`
 	TicketToken string   `json:"ticket_token,omitempty"`
+	// Deps is the booker's vector when it booked (escrowed buildings):
+	// what a site must hold before it shows the booking.
+	Deps map[string]uint64 `json:"-"`
 }
 
 // Active reports whether the appointment still holds its slot.
@@ -199,6 +202,10 @@ type (
 		// and, for a day ticket, its ticket token.
 		Tokens      []string `json:"tokens,omitempty"`
 		TicketToken string   `json:"ticket_token,omitempty"`
+		// Deps: the booker's vector (escrowed buildings): a site shows the
+		// booking once it holds what the booker had seen (a cancel of the
+		// place's former holder, say), never both at once.
+		Deps map[string]uint64 `json:"deps,omitempty"`
 	}
 	apptCheckedInData struct {
 		Ticket string `json:"ticket"`
@@ -227,12 +234,13 @@ const (
 
 // BookOp returns the op that books an allocated slot.
 func BookOp(id, code string, r BookingRequest, s Slot, at time.Time, movedFrom string) Op {
-	return BookOnTokens(id, code, r, s, at, movedFrom, nil, "")
+	return BookOnTokens(id, code, r, s, at, movedFrom, nil, "", nil)
 }
 
 // BookOnTokens returns the op that books an allocated slot on the given
-// capacity tokens (see token.go).
-func BookOnTokens(id, code string, r BookingRequest, s Slot, at time.Time, movedFrom string, tokens []Token, ticket string) Op {
+// capacity tokens (see token.go); deps is the booker's vector.
+func BookOnTokens(id, code string, r BookingRequest, s Slot, at time.Time, movedFrom string, tokens []Token, ticket string,
+	deps map[string]uint64) Op {
 	var names []string
 	for _, t := range tokens {
 		names = append(names, t.String())
@@ -244,7 +252,7 @@ func BookOnTokens(id, code string, r BookingRequest, s Slot, at time.Time, moved
 			Building: r.Building, Services: r.Services, Start: s.Start.UnixMilli(), End: s.End.UnixMilli(),
 			Counter: s.Counter, Room: s.Room, Barrier: r.BarrierFree, Channel: r.Channel, Code: code,
 			SameDay: Day(at) == Day(s.Start), MovedFrom: movedFrom, At: at.UnixMilli(),
-			Tokens: names, TicketToken: ticket,
+			Tokens: names, TicketToken: ticket, Deps: deps,
 		}),
 		Personal: mustJSON(r.Citizen),
 	}
@@ -311,7 +319,7 @@ func FoldAppointment(id string, ops []Op) (a Appointment, ok bool, err error) {
 			a.Building, a.Services, a.Counter, a.Room, a.Channel, a.Code = d.Building, d.Services, d.Counter, d.Room, d.Channel, d.Code
 			a.Start, a.End, a.BookedAt = msTime(d.Start), msTime(d.End), msTime(d.At)
 			a.SameDay, a.MovedFrom, a.BarrierFree, a.Status = d.SameDay, d.MovedFrom, d.Barrier, ApptBooked
-			a.Origin, a.Tokens, a.TicketToken = op.Origin, d.Tokens, d.TicketToken
+			a.Origin, a.Tokens, a.TicketToken, a.Deps = op.Origin, d.Tokens, d.TicketToken, d.Deps
 			ok = true
 			continue
 		}

@@ -95,7 +95,9 @@ func (t *tx) book(ctx context.Context, r engine.BookingRequest, now time.Time, c
 	}
 	var tokens []engine.Token
 	var ticket string
+	var deps map[string]uint64
 	if b.Escrowed() {
+		deps = t.s.othersVector()
 		tokens = engine.PlaceTokens(b, slot)
 		if day := engine.Day(slot.Start); day == engine.Day(now) && b.Booking.DayTickets > 0 {
 			tk, ok := t.s.freeTicket(b, day)
@@ -115,7 +117,7 @@ func (t *tx) book(ctx context.Context, r engine.BookingRequest, now time.Time, c
 	if err != nil {
 		return engine.Appointment{}, err
 	}
-	if _, err := t.append(ctx, engine.BookOnTokens(id.String(), code, r, slot, now, movedFrom, tokens, ticket)); err != nil {
+	if _, err := t.append(ctx, engine.BookOnTokens(id.String(), code, r, slot, now, movedFrom, tokens, ticket, deps)); err != nil {
 		return engine.Appointment{}, err
 	}
 	return t.appointments[id.String()], nil

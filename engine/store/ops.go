@@ -27,6 +27,11 @@ type tx struct {
 	stored map[string]uint64
 	// tokenDays: the token states of the building's days it re-folded
 	tokenDays map[string]map[engine.Cell]engine.TokenState
+	// batchStored: what the batch's earlier transactions stored (they
+	// commit together); shown: pending appointments this one showed
+	batchStored map[string]uint64
+	shown       []string
+	pended      map[string]bool
 }
 
 // store records that the transaction stored op, for the vector.
@@ -130,7 +135,7 @@ func (s *Store) Apply(ctx context.Context, ops []engine.Op) (int, error) {
 				return err
 			}
 		}
-		return nil
+		return t.settleUnshown(ctx)
 	})
 	return applied, err
 }
@@ -200,6 +205,15 @@ func (t *tx) refold(ctx context.Context, typ, id string) error {
 		a, ok, err := engine.FoldAppointment(id, ops)
 		if err != nil {
 			return err
+		}
+		if ok && !t.holds(a.Deps) {
+			// Not yet: this site lacks what the booker had seen.
+			t.s.unshown.add(id, a.Deps)
+			if t.pended == nil {
+				t.pended = map[string]bool{}
+			}
+			t.pended[id] = true
+			return nil
 		}
 		if !ok {
 			t.removed = append(t.removed, id)

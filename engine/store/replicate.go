@@ -114,7 +114,7 @@ func (s *Store) ApplyRemote(ctx context.Context, ops []engine.Op) (engine.ApplyR
 				}
 			}
 		}
-		return nil
+		return t.settleUnshown(ctx)
 	})
 	if err != nil {
 		return engine.ApplyResult{}, fmt.Errorf("apply remote: %w", err)

@@ -52,6 +52,7 @@ type Store struct {
 	vector    map[string]uint64
 	vectorGen atomic.Uint64                  // counts the commits that advanced the vector
 	escrow    *escrow                        // capacity tokens, see tokens.go
+	unshown   pendingSet                     // bookings not shown yet, see settleUnshown
 	stmts     sync.Map                       // query → *sql.Stmt, see prepared
 	occ       *engine.OccupancyIndex         // active appointments, in memory
 	cat       atomic.Pointer[engine.Catalog] // configuration snapshot
@@ -132,6 +133,10 @@ func Open(ctx context.Context, path, site string, clock engine.Clock) (*Store, e
 	if err := s.loadOccupancy(ctx); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if err := s.loadUnshown(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open %s: bookings not shown yet: %w", path, err)
 	}
 	return s, nil
 }

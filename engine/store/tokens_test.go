@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"pforte/engine"
 	"pforte/engine/store"
@@ -327,5 +328,56 @@ func TestEscrowMissingTokensAreWhatToAskFor(t *testing.T) {
 		if cnt > 2 {
 			t.Errorf("%d bookings at 10:55 on two counters", cnt)
 		}
+	}
+}
+
+// TestEscrowNoSiteShowsAPlaceTwice: B cancels A's booking X; A, holding the
+// cancel, books the place again for Y. Site C gets A's ops before B's: it
+// must not show X and Y holding the place at once. It shows Y once it
+// holds the cancel Y's booker had seen.
+func TestEscrowNoSiteShowsAPlaceTwice(t *testing.T) {
+	a, b, clock := escrowSites(t, nil, 0)
+	c := mustOpen(t, t.TempDir()+"/c.db", siteC, clock)
+	mustApply(t, c, seedOps())
+	mustApply(t, c, bookingOps())
+	mustApply(t, c, escrowOps(nil, 0))
+	for _, s := range []*store.Store{a, b, c} {
+		for _, o := range []*store.Store{a, b, c} {
+			mustLearn(t, s, mustSiteKeys(t, o))
+		}
+	}
+	ctx := context.Background()
+	x := mustBook(t, a, booking(on(escrowDay, "09:00"), "reisepass")) // bb-2: the only counter for it
+	exchange(t, a, b)
+	if _, err := b.Cancel(ctx, author, x.ID); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b)
+	y := mustBook(t, a, bookingFor(erika, on(escrowDay, "09:00"), "reisepass"))
+	if y.Counter != x.Counter {
+		t.Fatalf("Y on %s, X was on %s: not the same place", y.Counter, x.Counter)
+	}
+	// C gets A's ops only.
+	v, _ := c.Vector(ctx)
+	mustApplyRemote(t, c, mustOpsAfter(t, a, siteA, v[siteA], 1000))
+	wantNoDoubleBooking(t, c, escrowDay)
+	if _, err := c.Appointment(ctx, y.ID); err == nil {
+		t.Fatal("C shows Y before it holds the cancel of X")
+	}
+	// B's cancel arrives: X is cancelled and Y appears.
+	exchange(t, b, c)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if got, err := c.Appointment(ctx, y.ID); err == nil && got.Status == engine.ApptBooked {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("C never shows Y after the cancel arrived")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	wantNoDoubleBooking(t, c, escrowDay)
+	if got := mustAppointment(t, c, x.ID); got.Status != engine.ApptCancelled {
+		t.Errorf("X is %s at C", got.Status)
 	}
 }

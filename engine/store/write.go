@@ -96,7 +96,7 @@ func (s *Store) runBatch(batch []*job) {
 			close(j.done)
 			continue
 		}
-		t := &tx{s: s, sql: sqlTx, author: j.author, seq: seq, link: chain}
+		t := &tx{s: s, sql: sqlTx, author: j.author, seq: seq, link: chain, batchStored: stored}
 		if err := j.fn(context.WithoutCancel(j.ctx), t); err != nil {
 			if _, rerr := sqlTx.Exec("ROLLBACK TO " + sp); rerr != nil {
 				finish(append(ran, batch[i:]...), fmt.Errorf("rollback to savepoint: %w", rerr))
@@ -130,6 +130,7 @@ func (s *Store) runBatch(batch []*job) {
 			s.escrow.drop(id)
 			applied = append(applied, engine.Appointment{ID: id})
 		}
+		s.unshown.remove(t.shown)
 		for entity, states := range t.tokenDays {
 			s.escrow.setDay(entity, states)
 			tokensChanged = true
