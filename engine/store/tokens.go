@@ -479,6 +479,12 @@ func (s *Store) ReconcileTokens(ctx context.Context, author string) (int, error)
 				if released {
 					to = b.HomeSite
 				}
+				if d == 0 && s.site == b.HomeSite && st.Epoch > 0 {
+					// Today's tokens that came back stay home: a site whose
+					// clock runs ahead returns them at its release time, and
+					// dealing them out again would bounce them once a minute.
+					to = s.site
+				}
 				if st.Owner == s.site && to != s.site && engine.Satisfied(st.Deps, vector) {
 					moves[to] = append(moves[to], tok)
 				}

@@ -381,3 +381,25 @@ func TestEscrowNoSiteShowsAPlaceTwice(t *testing.T) {
 		t.Errorf("X is %s at C", got.Status)
 	}
 }
+
+// TestEscrowReturnedTokensStayHome: a branch whose clock runs ahead
+// returns today's tokens at its release time while the home site's clock
+// is still before it: the home site keeps them instead of dealing them
+// out again.
+func TestEscrowReturnedTokensStayHome(t *testing.T) {
+	a, b, clock := escrowSites(t, map[string]int{siteB: 50}, 0)
+	clock.Set(on(bookingDay, "07:00"))
+	if _, err := a.ReconcileTokens(context.Background(), author); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b)
+	clock.Set(on(bookingDay, "07:50")) // the branch's clock: past release
+	if n, err := b.ReconcileTokens(context.Background(), author); err != nil || n == 0 {
+		t.Fatalf("the branch returned %d tokens: %v", n, err)
+	}
+	exchange(t, a, b)
+	clock.Set(on(bookingDay, "07:40")) // the home site's clock: not yet
+	if n, err := a.ReconcileTokens(context.Background(), author); err != nil || n != 0 {
+		t.Fatalf("the home site dealt out %d of today's returned tokens again: %v", n, err)
+	}
+}
