@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"pforte/engine"
@@ -173,11 +175,59 @@ func entityOps(ctx context.Context, q querier, typ, id string) ([]engine.Op, err
 // is always the fold of the full op set, an op that arrives late or twice
 // yields the same row as one that arrived in order.
 func (t *tx) refold(ctx context.Context, typ, id string) error {
-	q := t
-	ops, err := entityOps(ctx, q, typ, id)
+	ops, err := entityOps(ctx, t, typ, id)
 	if err != nil {
 		return err
 	}
+	return t.refoldOps(ctx, typ, id, ops)
+}
+
+// entityKey names an entity: its type and id.
+type entityKey struct{ typ, id string }
+
+// refoldMany re-folds entities, reading their ops with one query per type
+// and few hundred entities rather than one each: what a received batch
+// touches.
+func (t *tx) refoldMany(ctx context.Context, keys []entityKey) error {
+	const chunk = 400
+	byType := map[string][]string{}
+	for _, k := range keys {
+		byType[k.typ] = append(byType[k.typ], k.id)
+	}
+	ops := map[entityKey][]engine.Op{}
+	for typ, ids := range byType {
+		for part := range slices.Chunk(ids, chunk) {
+			args := make([]any, 0, len(part)+1)
+			args = append(args, typ)
+			for _, id := range part {
+				args = append(args, id)
+			}
+			rows, err := t.QueryContext(ctx, `SELECT `+opColumns+` FROM ops WHERE entity_type = ? AND entity IN (?`+
+				strings.Repeat(", ?", len(part)-1)+`)`, args...)
+			if err != nil {
+				return err
+			}
+			got, err := scanOps(rows)
+			if err != nil {
+				return err
+			}
+			for _, op := range got {
+				k := entityKey{typ, op.Entity}
+				ops[k] = append(ops[k], op)
+			}
+		}
+	}
+	for _, k := range keys {
+		if err := t.refoldOps(ctx, k.typ, k.id, ops[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refoldOps recomputes one entity's row from all of its ops.
+func (t *tx) refoldOps(ctx context.Context, typ, id string, ops []engine.Op) error {
+	q := t
 	switch typ {
 	case engine.EntityVisit:
 		v, ok, err := engine.FoldVisit(id, ops)

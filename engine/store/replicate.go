@@ -92,27 +92,22 @@ func (s *Store) ApplyRemote(ctx context.Context, ops []engine.Op) (engine.ApplyR
 	err = s.write(ctx, "", func(ctx context.Context, t *tx) error {
 		res = engine.ApplyResult{}
 		held := map[string]uint64{} // per origin, the highest seq held, read in the transaction
-		// An entity is re-folded once, after the last of its ops in the
-		// batch: early enough that the writer re-folds while the checkers
-		// still check, instead of alone at the end.
-		type key struct{ typ, id string }
-		last := make(map[key]int, len(ops))
+		// Every entity the batch touched is re-folded once, at the end,
+		// its ops read with those of the others (refoldMany).
+		touched := map[entityKey]bool{}
+		var order []entityKey
 		for i, op := range ops {
-			last[key{engine.EntityType(op.Kind), op.Entity}] = i
-		}
-		touched := map[key]bool{}
-		for i, op := range ops {
-			k := key{engine.EntityType(op.Kind), op.Entity}
 			applied, err := t.applyRemote(ctx, op, checked.reason(i), checked.unverified[i], keys, held, &res)
 			if err != nil {
 				return err
 			}
-			touched[k] = touched[k] || applied
-			if last[k] == i && touched[k] {
-				if err := t.refold(ctx, k.typ, k.id); err != nil {
-					return err
-				}
+			if k := (entityKey{engine.EntityType(op.Kind), op.Entity}); applied && !touched[k] {
+				touched[k] = true
+				order = append(order, k)
 			}
+		}
+		if err := t.refoldMany(ctx, order); err != nil {
+			return err
 		}
 		return t.settleUnshown(ctx)
 	})
