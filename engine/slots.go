@@ -103,38 +103,6 @@ type Query struct {
 	Tokens TokenView
 }
 
-// TokenView tells the slot finder which capacity tokens a site may book on.
-type TokenView interface {
-	// TokenDay returns what the site may use of an escrowed building's
-	// local day; nil if nothing.
-	TokenDay(building, day string) *DayTokens
-}
-
-// DayTokens is what one site may use of a building's day: per resource
-// (counter or room id) and place-token block, whether it owns the token
-// and may book on it; and how many day tickets it may still issue.
-type DayTokens struct {
-	Midnight int64 // Unix ms of the day's local midnight: block 0 starts here
-	Block    int64 // block length, ms
-	Usable   map[string][]bool
-	Tickets  int
-}
-
-// Covers reports whether the site may book resource over [start, end).
-func (d *DayTokens) Covers(resource string, start, end int64) bool {
-	u := d.Usable[resource]
-	first, last := (start-d.Midnight)/d.Block, (end-1-d.Midnight)/d.Block
-	if first < 0 || last >= int64(len(u)) {
-		return false
-	}
-	for i := first; i <= last; i++ {
-		if !u[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // Default booking horizons and same-day opening times per channel.
 var (
 	defaultHorizonMonths  = map[string]int{ChannelDesk: 12, ChannelPhone: 12, ChannelBranch: 12, ChannelOnline: 3}
