@@ -20,6 +20,20 @@ cmd=$1
 mkdir -p "$2"
 dir=$(cd "$2" && pwd)
 
+# CUPS runs its filters as the user lp, so the server's directory must be
+# reachable by lp. A checkout inside a private directory (mktemp -d makes
+# it 0700) is not: the server then lives in a directory of its own under
+# /tmp, named in DIR/server-dir, and only DIR/address stays in DIR.
+link=$dir
+if [[ -f $link/server-dir ]]; then
+	dir=$(cat "$link/server-dir")
+elif [[ $cmd == start && $(id -u) == 0 ]] && id lp >/dev/null 2>&1 &&
+	! runuser -u lp -- test -x "$dir" 2>/dev/null; then
+	dir=$(mktemp -d /tmp/pforte-cups.XXXXXX)
+	chmod 755 "$dir"
+	echo "$dir" >"$link/server-dir"
+fi
+
 ppd_for_pdf() {
 	local p
 	for p in /usr/share/ppd/cupsfilters/Generic-PDF_Printer-PDF.ppd \
@@ -67,7 +81,10 @@ stop() {
 		done
 		kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
 	fi
-	rm -f "$pidfile" "$dir/address"
+	rm -f "$pidfile" "$link/address"
+	if [[ $dir != "$link" && $cmd == stop ]]; then
+		rm -rf "$dir" "$link/server-dir"
+	fi
 }
 
 start() {
@@ -143,7 +160,7 @@ start() {
 		-D "Pforte Test (angehalten)" -L "Testumgebung"
 	quiet cupsdisable -r "angehalten für den Test" pforte-stopped
 
-	echo "127.0.0.1:$port" >"$dir/address"
+	echo "127.0.0.1:$port" >"$link/address"
 	echo "PFORTE_CUPS_TEST=127.0.0.1:$port"
 }
 
