@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -297,7 +298,7 @@ func Allot(b Building, cells []Cell) map[Cell]string {
 	}
 	rest := 100
 	var shares []share
-	for _, site := range slices.Sorted(mapKeys(b.Booking.Allotments)) {
+	for _, site := range slices.Sorted(maps.Keys(b.Booking.Allotments)) {
 		if w := b.Booking.Allotments[site]; w > 0 && site != b.HomeSite {
 			shares = append(shares, share{site: site, weight: w})
 			rest -= w
@@ -343,16 +344,6 @@ func Allot(b Building, cells []Cell) map[Cell]string {
 	deal(places)
 	deal(tickets)
 	return out
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // CheckAllotments checks a building's allotments: known shape, whole
