@@ -77,6 +77,11 @@ func ParseToken(s string) (Token, error) {
 	return Token{Building: parts[0], Day: parts[1], Cell: Cell{Resource: res, Block: n}}, nil
 }
 
+// TicketToken names day ticket i (from 0) of a building's day.
+func TicketToken(building, day string, i int) Token {
+	return Token{Building: building, Day: day, Cell: Cell{Resource: TicketResource, Block: i}}
+}
+
 // TokensEntity is the entity of a building's day's transfers.
 func TokensEntity(building, day string) string { return building + "/" + day }
 

@@ -97,10 +97,11 @@ func (t *tx) book(ctx context.Context, r engine.BookingRequest, now time.Time, c
 	var ticket string
 	var deps map[string]uint64
 	if b.Escrowed() {
-		deps = t.s.othersVector()
+		vector, _ := t.s.Vector(ctx)
+		deps = t.s.othersOf(vector)
 		tokens = engine.PlaceTokens(b, slot)
 		if day := engine.Day(slot.Start); day == engine.Day(now) && b.Booking.DayTickets > 0 {
-			tk, ok := t.s.freeTicket(b, day)
+			tk, ok := t.s.freeTicket(b, day, vector)
 			if !ok {
 				return engine.Appointment{}, &engine.Error{Code: engine.CodeSlotTaken, Field: "start",
 					Detail: "no day ticket of this site's left for " + day}

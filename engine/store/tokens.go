@@ -67,6 +67,14 @@ func (e *escrow) hold(a engine.Appointment) {
 // drop forgets an appointment's ticket token.
 func (e *escrow) drop(id string) { e.hold(engine.Appointment{ID: id, Status: engine.ApptCancelled}) }
 
+// ticketHeld reports whether an active appointment holds ticket token t.
+func (e *escrow) ticketHeld(t engine.Token) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, held := e.tickets[t.String()]
+	return held
+}
+
 // state returns a token's state: transferred, or the home site's.
 func (e *escrow) state(t engine.Token, home string) engine.TokenState {
 	e.mu.Lock()
@@ -95,14 +103,8 @@ func (s *Store) TokenDay(building, day string) *engine.DayTokens {
 	}
 	gen, states := e.gen, e.days[key]
 	used := map[int]bool{}
-	prefix := key + "/" + engine.TicketResource + "@"
-	for tok := range e.tickets {
-		if n, ok := strings.CutPrefix(tok, prefix); ok {
-			var i int
-			if _, err := fmt.Sscan(n, &i); err == nil {
-				used[i] = true
-			}
-		}
+	for i := range b.Booking.DayTickets {
+		_, used[i] = e.tickets[engine.TicketToken(building, day, i).String()]
 	}
 	e.mu.Unlock()
 
@@ -115,15 +117,29 @@ func (s *Store) TokenDay(building, day string) *engine.DayTokens {
 	return d
 }
 
+// planOn returns b's plan of a local day and the Unix ms of its midnight.
+func planOn(b engine.Building, day string) (engine.DayPlan, int64, error) {
+	mid, err := engine.Midnight(day)
+	if err != nil {
+		return engine.DayPlan{}, 0, err
+	}
+	return b.Plan(time.UnixMilli(mid).In(engine.Berlin).Add(12 * time.Hour)), mid, nil
+}
+
+// usable reports whether this site may book on a token in state st: it
+// owns it and holds everything its transfer depends on.
+func (s *Store) usable(st engine.TokenState, vector map[string]uint64) bool {
+	return st.Owner == s.site && engine.Satisfied(st.Deps, vector)
+}
+
 // buildView works out which of a day's tokens this site may book on.
 func (s *Store) buildView(b engine.Building, cat *engine.Catalog, day string, states map[engine.Cell]engine.TokenState,
 	usedTickets map[int]bool) (*engine.DayTokens, bool) {
-	mid, err := engine.Midnight(day)
+	dp, mid, err := planOn(b, day)
 	if err != nil {
 		return nil, false
 	}
-	noon := time.UnixMilli(mid).In(engine.Berlin).Add(12 * time.Hour)
-	cells := engine.DayCells(b, cat.Counters[b.ID], cat.Rooms[b.ID], b.Plan(noon))
+	cells := engine.DayCells(b, cat.Counters[b.ID], cat.Rooms[b.ID], dp)
 	vector, _ := s.Vector(context.Background())
 	d := &engine.DayTokens{Midnight: mid, Block: b.TokenBlock(), Usable: map[string][]bool{}}
 	provisional, owns := false, false
@@ -159,23 +175,23 @@ func (s *Store) buildView(b engine.Building, cat *engine.Catalog, day string, st
 	return d, provisional
 }
 
-// freeTicket returns a day-ticket token of the day this site may issue.
-func (s *Store) freeTicket(b engine.Building, day string) (engine.Token, bool) {
-	if b.Booking.DayTickets <= 0 {
-		return engine.Token{}, false
-	}
-	vector, _ := s.Vector(context.Background())
+// freeTicket returns a day ticket of the day nobody holds that this site
+// may issue, given its vector.
+func (s *Store) freeTicket(b engine.Building, day string, vector map[string]uint64) (engine.Token, bool) {
+	t, _, ok := s.firstFreeTicket(b, day, func(st engine.TokenState) bool { return s.usable(st, vector) })
+	return t, ok
+}
+
+// firstFreeTicket returns the first day ticket of the day nobody holds
+// whose state accept takes.
+func (s *Store) firstFreeTicket(b engine.Building, day string, accept func(engine.TokenState) bool) (engine.Token, engine.TokenState, bool) {
 	for i := range b.Booking.DayTickets {
-		t := engine.Token{Building: b.ID, Day: day, Cell: engine.Cell{Resource: engine.TicketResource, Block: i}}
-		st := s.escrow.state(t, b.HomeSite)
-		s.escrow.mu.Lock()
-		_, taken := s.escrow.tickets[t.String()]
-		s.escrow.mu.Unlock()
-		if st.Owner == s.site && engine.Satisfied(st.Deps, vector) && !taken {
-			return t, true
+		t := engine.TicketToken(b.ID, day, i)
+		if st := s.escrow.state(t, b.HomeSite); !s.escrow.ticketHeld(t) && accept(st) {
+			return t, st, true
 		}
 	}
-	return engine.Token{}, false
+	return engine.Token{}, engine.TokenState{}, false
 }
 
 // TokenOwner returns who owns a token now, and whether this site may book
@@ -187,7 +203,7 @@ func (s *Store) TokenOwner(t engine.Token) (owner string, usable bool) {
 	}
 	st := s.escrow.state(t, b.HomeSite)
 	vector, _ := s.Vector(context.Background())
-	return st.Owner, st.Owner == s.site && engine.Satisfied(st.Deps, vector)
+	return st.Owner, s.usable(st, vector)
 }
 
 // TransferTokens hands tokens this site owns to another site, one op per
@@ -212,10 +228,9 @@ func (s *Store) TransferTokens(ctx context.Context, author, to string, tokens []
 	return seq, err
 }
 
-// othersVector is this site's vector without itself and the demo seed:
+// othersOf is a vector of this site's without itself and the demo seed:
 // the deps of a transfer or a booking.
-func (s *Store) othersVector() map[string]uint64 {
-	vector, _ := s.Vector(context.Background())
+func (s *Store) othersOf(vector map[string]uint64) map[string]uint64 {
 	deps := map[string]uint64{}
 	for site, n := range vector {
 		if site != s.site && site != demoOrigin {
@@ -240,7 +255,7 @@ func (t *tx) transfer(ctx context.Context, to string, tokens []engine.Token, rea
 			return 0, engine.InvalidRule("tokens", engine.RuleUnknown, "%s: no tokens in building %q", tok, tok.Building)
 		}
 		st := t.tokenState(tok, b.HomeSite)
-		if st.Owner != s.site || !engine.Satisfied(st.Deps, vector) {
+		if !s.usable(st, vector) {
 			return 0, engine.InvalidState("token_not_owned", "token %s belongs to %s, not to %s", tok, st.Owner, s.site)
 		}
 		k := day{tok.Building, tok.Day}
@@ -253,7 +268,7 @@ func (t *tx) transfer(ctx context.Context, to string, tokens []engine.Token, rea
 		}
 		states[k][tok.Cell] = st
 	}
-	deps := s.othersVector()
+	deps := s.othersOf(vector)
 	for _, k := range order {
 		for c := range slices.Chunk(cells[k], engine.MaxTransferCells) {
 			if _, err := t.append(ctx, engine.TransferOp(k.building, k.day, to, c, states[k], deps, reason)); err != nil {
@@ -379,7 +394,7 @@ func (s *Store) ReconcileTokens(ctx context.Context, author string) (int, error)
 					// dealing them out again would bounce them once a minute.
 					to = s.site
 				}
-				if st.Owner == s.site && to != s.site && engine.Satisfied(st.Deps, vector) {
+				if to != s.site && s.usable(st, vector) {
 					moves[to] = append(moves[to], tok)
 				}
 			}
@@ -405,11 +420,10 @@ func (s *Store) FreePlaces(building, day string) (owned, free int) {
 	if !ok {
 		return 0, 0
 	}
-	mid, err := engine.Midnight(day)
+	dp, _, err := planOn(b, day)
 	if err != nil {
 		return 0, 0
 	}
-	dp := b.Plan(time.UnixMilli(mid).In(engine.Berlin).Add(12 * time.Hour))
 	var toks *engine.DayTokens
 	if b.Escrowed() {
 		if toks = s.TokenDay(building, day); toks == nil {
@@ -470,20 +484,11 @@ func (s *Store) MissingTokens(r engine.BookingRequest) (map[string][]engine.Toke
 		}
 	}
 	if day := engine.Day(slot.Start); day == engine.Day(now) && b.Booking.DayTickets > 0 {
-		if _, ok := s.freeTicket(b, day); !ok {
-			s.escrow.mu.Lock()
-			for i := range b.Booking.DayTickets {
-				tok := engine.Token{Building: b.ID, Day: day, Cell: engine.Cell{Resource: engine.TicketResource, Block: i}}
-				st, ok := s.escrow.days[engine.TokensEntity(b.ID, day)][tok.Cell]
-				if !ok {
-					st.Owner = b.HomeSite
-				}
-				if _, used := s.escrow.tickets[tok.String()]; !used && st.Owner != s.site {
-					out[st.Owner] = append(out[st.Owner], tok)
-					break
-				}
+		if _, ok := s.freeTicket(b, day, vector); !ok {
+			notOurs := func(st engine.TokenState) bool { return st.Owner != s.site }
+			if tok, st, ok := s.firstFreeTicket(b, day, notOurs); ok {
+				out[st.Owner] = append(out[st.Owner], tok)
 			}
-			s.escrow.mu.Unlock()
 		}
 	}
 	return out, nil
