@@ -47,8 +47,7 @@ func (s *Store) loadOccupancy(ctx context.Context) error {
 		return err
 	}
 	for _, a := range as {
-		s.occ.Put(a)
-		s.escrow.hold(a)
+		s.index(a)
 	}
 	return nil
 }

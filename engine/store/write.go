@@ -121,13 +121,11 @@ func (s *Store) runBatch(batch []*job) {
 			chain = t.link
 		}
 		for _, a := range t.appointments {
-			s.occ.Put(a)
-			s.escrow.hold(a)
+			s.index(a)
 			applied = append(applied, a)
 		}
 		for _, id := range t.removed {
-			s.occ.Remove(id)
-			s.escrow.drop(id)
+			s.unindex(id)
 			applied = append(applied, engine.Appointment{ID: id})
 		}
 		s.unshown.remove(t.shown)
@@ -171,20 +169,27 @@ func (s *Store) runBatch(batch []*job) {
 func (s *Store) undo(changed []engine.Appointment) {
 	ctx := context.Background()
 	for _, c := range changed {
-		a, err := appointment(ctx, s.db, c.ID)
-		switch {
-		case err == nil:
-			s.occ.Put(a)
-			s.escrow.hold(a)
-		case engine.AsError(err).Code == engine.CodeNotFound:
-			s.occ.Remove(c.ID)
-			s.escrow.drop(c.ID)
-		default:
-			// The disk is failing; the next start rebuilds the index.
-			s.occ.Remove(c.ID)
-			s.escrow.drop(c.ID)
+		// Not found, or the disk is failing (the next start rebuilds
+		// the indexes): gone from them.
+		if a, err := appointment(ctx, s.db, c.ID); err == nil {
+			s.index(a)
+		} else {
+			s.unindex(c.ID)
 		}
 	}
+}
+
+// index puts an appointment into the in-memory indexes: the occupancy
+// (its place) and the escrow (its day ticket).
+func (s *Store) index(a engine.Appointment) {
+	s.occ.Put(a)
+	s.escrow.hold(a)
+}
+
+// unindex takes an appointment out of the in-memory indexes.
+func (s *Store) unindex(id string) {
+	s.occ.Remove(id)
+	s.escrow.drop(id)
 }
 
 // OnCommit registers f to run after every transaction that wrote
