@@ -3,7 +3,6 @@ package app
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -17,10 +16,6 @@ import (
 // other sites for: a LAN round trip and one sync session take well under
 // a second; a site that does not answer by then is treated as away.
 const transferWait = 3 * time.Second
-
-// errOwnerAway: the place is free, but on tokens of a site this one cannot
-// reach now.
-var errOwnerAway = errors.New("owner not reachable")
 
 // bookOnTokens books r. In an escrowed building a site books only on the
 // capacity tokens it owns (engine/token.go); when the place asked for is
@@ -80,7 +75,7 @@ func isSlotTaken(err error) bool {
 // hand it over: the clerk picks another place or books it later.
 func ownerAway(owner string, cause error) error {
 	return &engine.Error{Code: engine.CodeSlotTaken, Field: "start", Rule: "owner_away",
-		Detail: fmt.Sprintf("the place belongs to site %s, which did not hand it over (%v)", owner, errors.Join(errOwnerAway, cause))}
+		Detail: fmt.Sprintf("the place belongs to site %s, which did not hand it over: %v", owner, cause)}
 }
 
 // handOverTokens answers another site's token request (sync.TokenHandler):
