@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -25,22 +26,44 @@ func escrowOps(allot map[string]int, dayTickets int) []engine.Op {
 	return []engine.Op{op}
 }
 
-// escrowSites opens A and B with the Bürger Büro escrowed, each knowing
-// the other's key.
+// escrowSite opens a site with the seed, the services and counters, and
+// the escrowed Bürger Büro, on clock.
+func escrowSite(t *testing.T, name string, clock *engine.FixedClock, allot map[string]int, dayTickets int) *store.Store {
+	t.Helper()
+	s := mustOpen(t, filepath.Join(t.TempDir(), name+".db"), name, clock)
+	mustApply(t, s, seedOps())
+	mustApply(t, s, bookingOps())
+	mustApply(t, s, escrowOps(allot, dayTickets))
+	return s
+}
+
+// introduce lets every site know every other's key.
+func introduce(t *testing.T, sites ...*store.Store) {
+	t.Helper()
+	for _, s := range sites {
+		for _, o := range sites {
+			mustLearn(t, s, mustSiteKeys(t, o))
+		}
+	}
+}
+
+// escrowSites opens A and B with the Bürger Büro escrowed, on one clock
+// standing at bookingMorning, each knowing the other's key.
 func escrowSites(t *testing.T, allot map[string]int, dayTickets int) (a, b *store.Store, clock *engine.FixedClock) {
 	t.Helper()
-	a, clock, _ = newSite(t, siteA)
-	b, _, _ = newSite(t, siteB)
-	b.Close()
-	b = mustOpen(t, t.TempDir()+"/b.db", siteB, clock) // on the same clock as A
-	mustApply(t, b, seedOps())
-	mustApply(t, b, bookingOps())
-	for _, s := range []*store.Store{a, b} {
-		mustApply(t, s, escrowOps(allot, dayTickets))
-	}
-	mustLearn(t, a, mustSiteKeys(t, b))
-	mustLearn(t, b, mustSiteKeys(t, a))
+	clock = engine.NewFixedClock(bookingMorning)
+	a, b = escrowSite(t, siteA, clock, allot, dayTickets), escrowSite(t, siteB, clock, allot, dayTickets)
+	introduce(t, a, b)
 	return a, b, clock
+}
+
+// escrowTrio is escrowSites with a third site, C, and no allotments.
+func escrowTrio(t *testing.T) (a, b, c *store.Store) {
+	t.Helper()
+	a, b, clock := escrowSites(t, nil, 0)
+	c = escrowSite(t, siteC, clock, nil, 0)
+	introduce(t, a, b, c)
+	return a, b, c
 }
 
 // exchange gives each site what the other holds (all origins but its own).
@@ -150,16 +173,7 @@ func TestEscrowBranchCutOffBooksItsAllotment(t *testing.T) {
 }
 
 func TestEscrowTransferWaitsForWhatItDependsOn(t *testing.T) {
-	a, b, clock := escrowSites(t, nil, 0)
-	c := mustOpen(t, t.TempDir()+"/c.db", siteC, clock)
-	mustApply(t, c, seedOps())
-	mustApply(t, c, bookingOps())
-	mustApply(t, c, escrowOps(nil, 0))
-	for _, s := range []*store.Store{a, b, c} {
-		for _, o := range []*store.Store{a, b, c} {
-			mustLearn(t, s, mustSiteKeys(t, o))
-		}
-	}
+	a, b, c := escrowTrio(t)
 	tok := engine.Token{Building: "buergerbuero", Day: escrowDay, Cell: engine.Cell{Resource: "bb-1", Block: 9}} // 09:00–10:00
 	ctx := context.Background()
 	// A gives the token to C, C books in it and gives it back to A, and
@@ -336,16 +350,7 @@ func TestEscrowMissingTokensAreWhatToAskFor(t *testing.T) {
 // must not show X and Y holding the place at once. It shows Y once it
 // holds the cancel Y's booker had seen.
 func TestEscrowNoSiteShowsAPlaceTwice(t *testing.T) {
-	a, b, clock := escrowSites(t, nil, 0)
-	c := mustOpen(t, t.TempDir()+"/c.db", siteC, clock)
-	mustApply(t, c, seedOps())
-	mustApply(t, c, bookingOps())
-	mustApply(t, c, escrowOps(nil, 0))
-	for _, s := range []*store.Store{a, b, c} {
-		for _, o := range []*store.Store{a, b, c} {
-			mustLearn(t, s, mustSiteKeys(t, o))
-		}
-	}
+	a, b, c := escrowTrio(t)
 	ctx := context.Background()
 	x := mustBook(t, a, booking(on(escrowDay, "09:00"), "reisepass")) // bb-2: the only counter for it
 	exchange(t, a, b)
