@@ -106,6 +106,12 @@ func Midnight(day string) (int64, error) {
 	return d.UnixMilli(), nil
 }
 
+// blockSpan returns the first and the last block that [start, end) (Unix
+// ms) touches, blocks of length block counted from midnight.
+func blockSpan(midnight, block, start, end int64) (first, last int) {
+	return int((start - midnight) / block), int((end - 1 - midnight) / block)
+}
+
 // PlaceTokens returns the tokens a slot of b needs: its counter's and its
 // room's blocks over [Start, End).
 func PlaceTokens(b Building, s Slot) []Token {
@@ -114,9 +120,7 @@ func PlaceTokens(b Building, s Slot) []Token {
 	if err != nil {
 		return nil
 	}
-	block := b.TokenBlock()
-	first := int((s.Start.UnixMilli() - mid) / block)
-	last := int((s.End.UnixMilli() - 1 - mid) / block)
+	first, last := blockSpan(mid, b.TokenBlock(), s.Start.UnixMilli(), s.End.UnixMilli())
 	var out []Token
 	for _, res := range []string{s.Counter, s.Room} {
 		if res == "" {
@@ -267,10 +271,10 @@ func DayCells(b Building, counters []Counter, rooms []Room, dp DayPlan) []Cell {
 	if err != nil {
 		return out
 	}
-	block := b.TokenBlock()
 	var blocks []int
 	for _, o := range dp.Openings {
-		for i := int((o.Start.UnixMilli() - mid) / block); i <= int((o.End.UnixMilli()-1-mid)/block); i++ {
+		first, last := blockSpan(mid, b.TokenBlock(), o.Start.UnixMilli(), o.End.UnixMilli())
+		for i := first; i <= last; i++ {
 			if !slices.Contains(blocks, i) {
 				blocks = append(blocks, i)
 			}
@@ -396,8 +400,8 @@ type DayTokens struct {
 // Covers reports whether the site may book resource over [start, end).
 func (d *DayTokens) Covers(resource string, start, end int64) bool {
 	u := d.Usable[resource]
-	first, last := (start-d.Midnight)/d.Block, (end-1-d.Midnight)/d.Block
-	if first < 0 || last >= int64(len(u)) {
+	first, last := blockSpan(d.Midnight, d.Block, start, end)
+	if first < 0 || last >= len(u) {
 		return false
 	}
 	for i := first; i <= last; i++ {
