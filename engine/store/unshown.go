@@ -117,5 +117,8 @@ func (s *Store) loadUnshown(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	if s.unshown.size() == 0 {
+		return nil // the usual start: no transaction, no sync
+	}
 	return s.write(ctx, "", func(ctx context.Context, t *tx) error { return t.settleAll(ctx) })
 }
