@@ -9,8 +9,10 @@ package cups
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -21,6 +23,12 @@ import (
 
 	"github.com/phin1x/go-ipp"
 )
+
+// Language is the attributes-natural-language of every request. go-ipp
+// fills in "en-US" when a request names none, and CUPS 2.4.2-3+deb12u11
+// refuses that (RFC 8011 wants a lower-case language tag) with
+// client-error-bad-request. Pforte speaks German.
+const Language = "de"
 
 // DefaultServer is where a desk's own CUPS listens.
 const DefaultServer = "127.0.0.1:631"
@@ -100,8 +108,27 @@ func New(server string, timeout time.Duration) (*Client, error) {
 			return http.ErrUseLastResponse
 		},
 	}
-	adapter := ipp.NewHttpAdapter(host, port, user, "", false, ipp.WithHttpClient(hc))
+	adapter := germanAdapter{ipp.NewHttpAdapter(host, port, user, "", false, ipp.WithHttpClient(hc))}
 	return &Client{server: net.JoinHostPort(host, strconv.Itoa(port)), ipp: ipp.NewCUPSClientWithAdapter(user, adapter)}, nil
+}
+
+// germanAdapter names Language on every request before go-ipp's encoder
+// would put its default there. It sits under every operation go-ipp's
+// clients build, so no request can go out without it.
+type germanAdapter struct{ *ipp.HttpAdapter }
+
+func (a germanAdapter) SendRequest(url string, req *ipp.Request, extra io.Writer) (*ipp.Response, error) {
+	return a.SendRequestContext(context.Background(), url, req, extra)
+}
+
+func (a germanAdapter) SendRequestContext(ctx context.Context, url string, req *ipp.Request, extra io.Writer) (*ipp.Response, error) {
+	if req.OperationAttributes == nil {
+		req.OperationAttributes = map[string]any{}
+	}
+	if _, ok := req.OperationAttributes[ipp.AttributeNaturalLanguage]; !ok {
+		req.OperationAttributes[ipp.AttributeNaturalLanguage] = Language
+	}
+	return a.HttpAdapter.SendRequestContext(ctx, url, req, extra)
 }
 
 // SplitServer reads "host" or "host:port" ("" is DefaultServer).

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"net"
 	"os"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/phin1x/go-ipp"
 
 	"pforte/printing/cups"
 	"pforte/printing/cups/cupstest"
@@ -141,5 +144,26 @@ func TestRealCUPS(t *testing.T) {
 	}
 	if _, err := c.Print("keller", cups.Job{Title: "Pforte-Test", PDF: pdf}); !errors.As(err, &e) || e.Reason != cups.Unknown {
 		t.Errorf("Print to an unknown queue: %v, want reason unknown", err)
+	}
+}
+
+// TestNaturalLanguage: CUPS since 2.4.2-3+deb12u11 refuses go-ipp's default
+// "en-US"; the fake refuses it the same way, and Pforte's client sends "de".
+func TestNaturalLanguage(t *testing.T) {
+	srv := cupstest.New(t)
+	srv.AddPrinter("infotheke")
+	host, port, err := cups.SplitServer(srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := ipp.NewCUPSClient(host, port, "pforte", "", false)
+	if _, err := plain.GetPrinters(nil); err == nil || !strings.Contains(err.Error(), "attributes-natural-language") {
+		t.Fatalf("go-ipp's own client: %v; want the fake to refuse en-US as CUPS does", err)
+	}
+	if _, err := mustClient(t, srv.Addr).Printers(); err != nil {
+		t.Fatalf("Printers: %v", err)
+	}
+	if _, err := mustClient(t, srv.Addr).Print("infotheke", cups.Job{Title: "Test", PDF: pdf}); err != nil {
+		t.Fatalf("Print: %v", err)
 	}
 }

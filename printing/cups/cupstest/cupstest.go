@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -111,6 +112,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	resp := ipp.NewResponse(ipp.StatusOk, req.RequestId)
+	if lang, _ := req.OperationAttributes[ipp.AttributeNaturalLanguage].(string); !naturalLanguage.MatchString(lang) {
+		// As CUPS 2.4.2-3+deb12u11 does: RFC 8011 wants lower case.
+		resp = ipp.NewResponse(ipp.StatusErrorBadRequest, req.RequestId)
+		resp.OperationAttributes[ipp.AttributeStatusMessage] = []ipp.Attribute{{Value: `Bad "attributes-natural-language" value '` + lang + `'.`}}
+		s.write(w, resp)
+		return
+	}
 	uri, _ := req.OperationAttributes[ipp.AttributePrinterURI].(string)
 	name := path.Base(uri)
 	q := s.printers[name]
@@ -146,6 +154,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		resp = ipp.NewResponse(ipp.StatusErrorOperationNotSupported, req.RequestId)
 	}
+	s.write(w, resp)
+}
+
+// naturalLanguage is the form CUPS accepts for attributes-natural-language
+// (ippValidateAttribute's rule for a naturalLanguage value).
+var naturalLanguage = regexp.MustCompile(`^[a-z]{2,8}(-[a-z0-9]{1,8})*$`)
+
+func (s *Server) write(w http.ResponseWriter, resp *ipp.Response) {
 	body, err := resp.Encode()
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
