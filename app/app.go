@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/robfig/cron/v3"
 
@@ -211,6 +212,13 @@ func (a *App) startMembership() error {
 	return nil
 }
 
+// ownGrace is how long, after a start, a site with peers holds its own
+// writes back until a peer has said how far the site's own log got (a
+// restored backup must fetch its own later ops first). A peer's hello
+// normally comes within a second; a site that starts offline writes after
+// this.
+const ownGrace = 10 * time.Second
+
 // startSync starts replication when the site has a cluster key and a
 // place to listen: --sync-listen, or the gossip host on a free port.
 func (a *App) startSync() error {
@@ -241,6 +249,10 @@ func (a *App) startSync() error {
 		Tokens: a.handOverTokens})
 	if err != nil {
 		return err
+	}
+	if len(a.cfg.Join) > 0 || len(a.cfg.SyncSeeds) > 0 || (a.members != nil && len(a.members.Peers()) > 0) {
+		// Restored from a backup? Only a peer can tell (store/restore.go).
+		a.store.HoldOwnWrites(ownGrace)
 	}
 	if err := n.Start(context.Background()); err != nil {
 		return err

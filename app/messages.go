@@ -69,6 +69,8 @@ func status(code string) int {
 		return http.StatusConflict
 	case engine.CodeNobody:
 		return http.StatusNotFound
+	case engine.CodeCatchingUp:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -90,6 +92,8 @@ func message(e *engine.Error) string {
 		return "Für dieses Geburtsdatum gibt es heute mehrere Termine. Bitte zusätzlich den Namen eingeben."
 	case engine.CodeNobody:
 		return "Niemand wartet, der an diesem Schalter bedient werden kann."
+	case engine.CodeCatchingUp:
+		return "Dieser Platz holt gerade seine eigenen Einträge von den anderen Standorten zurück (z. B. nach dem Einspielen einer Sicherung). Bitte in einigen Sekunden noch einmal versuchen."
 	case engine.CodeInvalidState:
 		switch e.Rule {
 		case "not_waiting":

@@ -15,6 +15,9 @@ const (
 	CodeAmbiguous    = "ambiguous"      // several matches: Field says what to add
 	CodeNobody       = "nobody_waiting" // no checked-in citizen to call
 	CodeInternal     = "internal"       // a bug or a broken disk; never the user's fault
+	// CodeCatchingUp: the site is getting its own ops back from its peers
+	// (restored from a backup) and writes nothing until it holds them
+	CodeCatchingUp = "catching_up"
 )
 
 // Error is the one error type of Pforte: a machine code, the field it is

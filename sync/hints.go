@@ -160,6 +160,8 @@ func cutLast(s string, sep byte) (before, after string, found bool) {
 
 // Attach connects the node to Serf: it advertises the node's address in
 // the "sync" tag, takes the full sync's peers from the alive members' tags,
+// tells peers its gossip address in every hello and has Serf fetch a
+// peer's state from the address its hello names (Membership.Reintroduce),
 // follows "seq" and visit hints (visithint.go), and announces this site's
 // seq after Committed. Call it once, after Start.
 func (n *Node) Attach(m *Membership) error {
@@ -167,6 +169,9 @@ func (n *Node) Attach(m *Membership) error {
 		return err
 	}
 	n.SetPeers(m.SyncPeers)
+	n.mu.Lock()
+	n.gossip, n.heard = m.Addr(), m.Reintroduce
+	n.mu.Unlock()
 	m.OnSeq(func(site string, seq uint64) { n.hintVia(m, site, seq) })
 	m.OnVisitHint(func(h VisitHint) { n.hintVia(m, h.Origin, h.Seq) })
 	n.wg.Add(1)

@@ -28,4 +28,10 @@ type Log interface {
 	// LearnSiteKeys records other sites' public keys, first key wins: a
 	// different key for a known site is refused and reported.
 	LearnSiteKeys(ctx context.Context, keys map[string]ed25519.PublicKey) error
+	// PeerHoldsOwn tells the log that a peer holds this site's own ops up
+	// to seq (from the peer's hello). A site restored from an old backup
+	// holds fewer: it must get them back (the peer sends them, and
+	// ApplyRemote takes them) before it writes an op of its own, or that
+	// op would take a seq its peers hold already.
+	PeerHoldsOwn(seq uint64)
 }

@@ -41,6 +41,7 @@ const awayTolerance = 30 * 24 * time.Hour
 type Membership struct {
 	serf   *serf.Serf
 	log    *slog.Logger
+	ctx    context.Context // ends at Leave
 	cancel context.CancelFunc
 	wg     gosync.WaitGroup
 
@@ -49,6 +50,8 @@ type Membership struct {
 	onSeq func(site string, seq uint64) // nil: hints ignored
 	// onEvent: the functions other user events go to, by event name
 	onEvent map[string][]func(payload []byte)
+	// reintroducing: the sites Reintroduce is fetching the state of
+	reintroducing map[string]bool
 
 	announced chan struct{} // AnnounceSeq was called
 	seqMu     gosync.Mutex
@@ -116,7 +119,7 @@ func StartMembership(cfg MembershipConfig, logger *slog.Logger) (*Membership, er
 		return nil, fmt.Errorf("start gossip on %s: %w", cfg.Bind, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	m := &Membership{serf: s, log: logger, cancel: cancel, tags: conf.Tags, announced: make(chan struct{}, 1)}
+	m := &Membership{serf: s, log: logger, ctx: ctx, cancel: cancel, tags: conf.Tags, announced: make(chan struct{}, 1)}
 	local := s.LocalMember()
 	logger.Info("gossip", "addr", net.JoinHostPort(local.Addr.String(), strconv.Itoa(int(local.Port))), "encrypted", cfg.Key != nil)
 
@@ -219,6 +222,97 @@ func (m *Membership) Peers() []Peer {
 	return peers
 }
 
+// A site that crashed and came back on a new gossip address announces it,
+// but its peers refuse the new address as a conflict for as long as they
+// hold the old one alive or suspect, and for memberlist's
+// DeadNodeReclaimTime after they declared it dead. The restarted site does
+// not resend its state by itself: its own refutations and push-pulls often
+// fall into that window, and the next push-pull may come tens of seconds
+// later, while the peer keeps dialling a dead sync port and cannot push to
+// it. So a site that hears from a peer over the data channel (an
+// authenticated hello naming the peer's gossip address) fetches that
+// peer's state from there once a second, until Serf shows the peer alive
+// at that address or reintroduceFor passes.
+const (
+	reintroduceEvery = time.Second
+	reintroduceFor   = time.Minute
+)
+
+// Reintroduce is told that site's Serf agent listens at addr (a gossip
+// address, host:port). If Serf holds site elsewhere or not at all, it
+// joins addr in the background, which merges the peer's own state, until
+// Serf holds site alive at addr. It never blocks.
+func (m *Membership) Reintroduce(site, addr string) {
+	if site == m.serf.LocalMember().Name || m.holds(site, addr) == aliveThere {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.ctx.Err() != nil || m.reintroducing[site] {
+		return
+	}
+	if m.reintroducing == nil {
+		m.reintroducing = map[string]bool{}
+	}
+	m.reintroducing[site] = true
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		m.reintroduce(site, addr)
+		m.mu.Lock()
+		delete(m.reintroducing, site)
+		m.mu.Unlock()
+	}()
+}
+
+func (m *Membership) reintroduce(site, addr string) {
+	deadline := time.Now().Add(reintroduceFor)
+	for time.Now().Before(deadline) {
+		switch m.holds(site, addr) {
+		case aliveThere:
+			m.log.Info("peer at new gossip address", "site", site, "addr", addr)
+			return
+		case aliveElsewhere:
+			// Serf still believes the old address; it refuses the new
+			// one until its failure detector declares the old one dead.
+		default:
+			if _, err := m.serf.Join([]string{addr}, true); err != nil {
+				m.log.Debug("reintroduce", "site", site, "addr", addr, "err", err)
+			}
+		}
+		select {
+		case <-m.ctx.Done():
+			return
+		case <-time.After(reintroduceEvery):
+		}
+	}
+	m.log.Warn("peer not reachable at the gossip address it names", "site", site, "addr", addr)
+}
+
+// What Serf holds of a site, for Reintroduce.
+const (
+	unknownOrGone  = iota // not a member, or failed or left
+	aliveElsewhere        // alive (or suspect) at another address
+	aliveThere            // alive at the address asked about
+)
+
+func (m *Membership) holds(site, addr string) int {
+	for _, mem := range m.serf.Members() {
+		if mem.Name != site {
+			continue
+		}
+		switch {
+		case mem.Status != serf.StatusAlive:
+			return unknownOrGone
+		case net.JoinHostPort(mem.Addr.String(), strconv.Itoa(int(mem.Port))) == addr:
+			return aliveThere
+		default:
+			return aliveElsewhere
+		}
+	}
+	return unknownOrGone
+}
+
 // Addr returns the gossip address other sites join.
 func (m *Membership) Addr() string {
 	l := m.serf.LocalMember()
@@ -228,7 +322,9 @@ func (m *Membership) Addr() string {
 // Leave tells the cluster this site is going (so peers do not wait for it
 // as failed) and stops the agent.
 func (m *Membership) Leave() error {
-	m.cancel()
+	m.mu.Lock()
+	m.cancel() // under mu: no Reintroduce starts a goroutine after this
+	m.mu.Unlock()
 	err := m.serf.Leave()
 	if serr := m.serf.Shutdown(); err == nil {
 		err = serr

@@ -35,6 +35,8 @@ type memLog struct {
 	maxApplied  int // largest batch given to ApplyRemote
 	maxOpsAfter int // largest limit asked of OpsAfter
 	applied     int // ops newly stored by ApplyRemote, all calls
+	// peerHoldsOwn: the most of this site's own ops a peer said it holds
+	peerHoldsOwn uint64
 }
 
 func newMemLog(site string) *memLog {
@@ -173,6 +175,12 @@ func (l *memLog) ApplyRemote(ctx context.Context, ops []engine.Op) (engine.Apply
 	}
 	l.applied += res.Applied
 	return res, nil
+}
+
+func (l *memLog) PeerHoldsOwn(seq uint64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.peerHoldsOwn = max(l.peerHoldsOwn, seq)
 }
 
 func (l *memLog) SiteKeys(ctx context.Context) (map[string]ed25519.PublicKey, error) {

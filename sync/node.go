@@ -129,6 +129,10 @@ type Node struct {
 	hints   map[string]hint       // by address: a peer's announced seq
 	self    map[string]bool       // addresses that turned out to be this site
 	active  map[string][]*claimed // running sessions by peer site (see claim)
+	// gossip and heard: this site's Serf address for hellos, and where
+	// peers' go (set by Attach)
+	gossip string
+	heard  func(site, gossip string)
 }
 
 // claimed is a running session's claim on its peer.
@@ -399,6 +403,9 @@ func (n *Node) dialSession(ctx context.Context, addr string) (SessionStats, erro
 // answers.
 func (n *Node) sessionConfig(dialled bool) sessionConfig {
 	cfg := n.scfg
+	n.mu.Lock()
+	cfg.gossip, cfg.heard = n.gossip, n.heard
+	n.mu.Unlock()
 	cfg.claim = func(peer string, supersede func()) (func(), error) {
 		return n.claim(peer, dialled, supersede)
 	}

@@ -65,6 +65,8 @@ type message struct {
 	Ops    []wireOp          `json:"ops,omitempty"`
 	Tokens []string          `json:"tokens,omitempty"` // a token request (tokens.go)
 	Error  string            `json:"error,omitempty"`
+	// Gossip is the sender's Serf address, in a hello (see Node.Attach).
+	Gossip string `json:"gossip,omitempty"`
 }
 
 // wireOp carries an op with its data and personal data as bytes (base64 in
@@ -144,6 +146,10 @@ type sessionConfig struct {
 	// tokens, if set, answers a token request that comes instead of a
 	// hello (see tokens.go).
 	tokens func(ctx context.Context, s *session, req *message)
+	// gossip is this site's Serf address, told to the peer in the hello;
+	// heard, if set, is told the peer's (see Node.Attach).
+	gossip string
+	heard  func(site, gossip string)
 }
 
 // session is the state of one exchange.
@@ -266,7 +272,7 @@ func (s *session) sendSide(ctx context.Context, helloSent chan<- struct{}, peerH
 	if err != nil {
 		return fmt.Errorf("site keys: %w", err)
 	}
-	hello := message{Type: msgHello, V: protocolVersion, Site: s.lg.Site(), Vector: mine, Keys: map[string][]byte{}}
+	hello := message{Type: msgHello, V: protocolVersion, Site: s.lg.Site(), Vector: mine, Keys: map[string][]byte{}, Gossip: s.cfg.gossip}
 	for site, k := range keys {
 		hello.Keys[site] = k
 	}
@@ -288,9 +294,9 @@ func (s *session) sendSide(ctx context.Context, helloSent chan<- struct{}, peerH
 	}
 	slices.Sort(origins)
 	for _, origin := range origins {
-		// A site never takes its own ops from a peer (the store refuses
-		// them: it is their only author), so they are not sent.
-		if origin == demoOrigin || origin == peer.Site || mine[origin] <= peer.Vector[origin] {
+		// A peer that lacks ops of its own origin was restored from an
+		// old backup: it gets them back like any other (Log.PeerHoldsOwn).
+		if origin == demoOrigin || mine[origin] <= peer.Vector[origin] {
 			continue
 		}
 		if err := s.stream(ctx, origin, peer.Vector[origin], mine[origin]); err != nil {
@@ -435,6 +441,10 @@ func (s *session) receiveSide(ctx context.Context, peerHello chan<- *message, pe
 		s.release = release
 	}
 	s.learnKeys(ctx, hello)
+	s.lg.PeerHoldsOwn(hello.Vector[s.lg.Site()])
+	if s.cfg.heard != nil && hello.Gossip != "" {
+		s.cfg.heard(hello.Site, hello.Gossip)
+	}
 	peerHello <- hello
 
 	for {

@@ -294,16 +294,22 @@ func TestSessionConcurrent(t *testing.T) {
 	}
 }
 
-func TestSessionNeverSendsASiteItsOwnOps(t *testing.T) {
+// TestSessionGivesARestoredSiteItsOwnOps: a site whose database was put
+// back from an older backup learns from a peer's hello how far its own log
+// got, and gets its own later ops back.
+func TestSessionGivesARestoredSiteItsOwnOps(t *testing.T) {
 	a, b := newMemLog("a"), newMemLog("b")
 	b.commit(5)
 	na, nb := mustNode(t, a), mustNode(t, b)
 	mustSync(t, na, nb)
 	restored := newMemLog("b") // b's database, restored from an empty backup
 	nr := mustNode(t, restored)
-	if stats := mustSync(t, nr, na); stats.Received != 0 {
-		t.Errorf("b was sent %d of its own ops; the store refuses them", stats.Received)
+	stats := mustSync(t, nr, na)
+	if stats.Received != 5 || restored.peerHoldsOwn != 5 {
+		t.Errorf("restored b received %d of its own ops and heard a peer holds %d; want 5 and 5",
+			stats.Received, restored.peerHoldsOwn)
 	}
+	sameOps(t, b, restored, "b")
 }
 
 // TestSessionsDialledBothWays: when two sites dial each other at once,

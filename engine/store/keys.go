@@ -124,7 +124,7 @@ func (s *Store) SiteKeys(ctx context.Context) (map[string]ed25519.PublicKey, err
 // not an ed25519 public key, or one without a site name, is refused too.
 func (s *Store) LearnSiteKeys(ctx context.Context, keys map[string]ed25519.PublicKey) error {
 	var refused []string
-	err := s.write(ctx, "", func(ctx context.Context, t *tx) error {
+	err := s.writeReceived(ctx, func(ctx context.Context, t *tx) error {
 		refused = refused[:0]
 		for _, site := range slices.Sorted(maps.Keys(keys)) {
 			pub := keys[site]

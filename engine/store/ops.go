@@ -61,6 +61,9 @@ func (t *tx) append(ctx context.Context, op engine.Op) (engine.Op, error) {
 	if t.seq == 0 {
 		t.seq = t.s.seq
 	}
+	if err := t.checkOwnFloor(t.seq + 1); err != nil {
+		return op, err
+	}
 	prev, err := t.prevHash(ctx)
 	if err != nil {
 		return op, err
@@ -105,7 +108,7 @@ func (t *tx) prevHash(ctx context.Context) ([]byte, error) {
 // other sites come through ApplyRemote, which checks them.
 func (s *Store) Apply(ctx context.Context, ops []engine.Op) (int, error) {
 	applied := 0
-	err := s.write(ctx, "", func(ctx context.Context, t *tx) error {
+	err := s.writeReceived(ctx, func(ctx context.Context, t *tx) error {
 		type key struct{ typ, id string }
 		touched := map[key]bool{}
 		var order []key

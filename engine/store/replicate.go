@@ -47,7 +47,7 @@ const opsAfterQuery = `SELECT ` + opColumns + ` FROM ops WHERE origin = ? AND se
 
 // Rejection reasons of ApplyRemote.
 const (
-	reasonNotReplicated = "own/demo ops are not replicated"
+	reasonNotReplicated = "demo ops are not replicated"
 	reasonUnknownKey    = "unknown site key"
 	reasonConflict      = "conflicts with held op"
 )
@@ -56,7 +56,9 @@ const (
 // re-folds the entities they touch (each once). Each op is checked on its
 // own, in the order given:
 //
-//   - this site's own ops and the demo seed's are never taken from a peer;
+//   - the demo seed's ops are never taken from a peer (every site seeds
+//     them itself); this site's own ops are, after a restore from a
+//     backup (restore.go), checked with its own key like any other;
 //   - a malformed op (no origin, kind or entity, seq 0, a kind this
 //     version does not know, a payload that does not decode) is refused;
 //   - the signature must verify with the origin's key (LearnSiteKeys);
@@ -89,7 +91,7 @@ func (s *Store) ApplyRemote(ctx context.Context, ops []engine.Op) (engine.ApplyR
 	defer checked.abandon()
 
 	var res engine.ApplyResult
-	err = s.write(ctx, "", func(ctx context.Context, t *tx) error {
+	err = s.writeReceived(ctx, func(ctx context.Context, t *tx) error {
 		res = engine.ApplyResult{}
 		held := map[string]uint64{} // per origin, the highest seq held, read in the transaction
 		// Every entity the batch touched is re-folded once, at the end,
@@ -171,6 +173,10 @@ func (t *tx) applyRemote(ctx context.Context, op engine.Op, reason string, unver
 	t.store(op)
 	t.s.hlc.Observe(op.HLC)
 	held[op.Origin] = max(h, op.Seq)
+	if op.Origin == t.s.site && op.Seq > t.seq {
+		// Our own op, back from a peer: the next one we write follows it.
+		t.seq, t.link = op.Seq, link{op.Seq, op.Hash()}
+	}
 	return true, nil
 }
 
@@ -303,7 +309,7 @@ func (c *checks) abandon() { c.stop.Store(true) }
 // held, or "". Its signature is checked if verify is set; its personal
 // data is checked against its hash either way.
 func (s *Store) checkOp(op engine.Op, keys map[string]ed25519.PublicKey, verify bool) string {
-	if op.Origin == s.site || op.Origin == demoOrigin {
+	if op.Origin == demoOrigin {
 		return reasonNotReplicated
 	}
 	if err := wellFormed(op); err != nil {

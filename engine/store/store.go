@@ -56,6 +56,14 @@ type Store struct {
 	stmts     sync.Map                       // query → *sql.Stmt, see prepared
 	occ       *engine.OccupancyIndex         // active appointments, in memory
 	cat       atomic.Pointer[engine.Catalog] // configuration snapshot
+
+	// Own writes after a restore from a backup (restore.go), under ownMu:
+	// ownFloor is the highest own seq a peer holds; ownUnconfirmed, that
+	// no peer has said yet; ownChanged is closed when either changes.
+	ownMu          sync.Mutex
+	ownFloor       uint64
+	ownUnconfirmed bool
+	ownChanged     chan struct{}
 }
 
 // Open opens (creating if needed) the database at path for the given site.

@@ -120,5 +120,5 @@ func (s *Store) loadUnshown(ctx context.Context) error {
 	if s.unshown.size() == 0 {
 		return nil // the usual start: no transaction, no sync
 	}
-	return s.write(ctx, "", func(ctx context.Context, t *tx) error { return t.settleAll(ctx) })
+	return s.writeReceived(ctx, func(ctx context.Context, t *tx) error { return t.settleAll(ctx) })
 }

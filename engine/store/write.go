@@ -32,6 +32,20 @@ const maxBatch = 64
 // always decides on everything written before it: of two clerks booking the
 // last place, exactly one wins. Nobody is told "done" before the commit.
 func (s *Store) write(ctx context.Context, author string, fn func(ctx context.Context, t *tx) error) error {
+	if err := s.awaitOwn(ctx); err != nil {
+		return err
+	}
+	return s.enqueue(ctx, author, fn)
+}
+
+// writeReceived is write for what other sites wrote (received ops, their
+// keys, what they make visible): it never waits for the site's own ops
+// (awaitOwn), since it is how they come back.
+func (s *Store) writeReceived(ctx context.Context, fn func(ctx context.Context, t *tx) error) error {
+	return s.enqueue(ctx, "", fn)
+}
+
+func (s *Store) enqueue(ctx context.Context, author string, fn func(ctx context.Context, t *tx) error) error {
 	j := &job{ctx: ctx, author: author, fn: fn, done: make(chan struct{})}
 	s.pendingMu.Lock()
 	s.pending = append(s.pending, j)
@@ -146,6 +160,9 @@ func (s *Store) runBatch(batch []*job) {
 	}
 	s.seq, s.link = seq, chain
 	s.advance(stored)
+	if _, ok := stored[s.site]; ok {
+		s.ownStored()
+	}
 	if f := s.onCommit.Load(); f != nil && len(ran) > 0 {
 		(*f)()
 	}
