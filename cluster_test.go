@@ -257,7 +257,9 @@ func TestCluster(t *testing.T) {
 		st := mustStatus(t, p.url)
 		t.Logf("  %s vector %v", p.name, st.Vector)
 	}
-	// The restarted site is a member again, at its address, for everyone.
+	// The restarted site is a member again, at its address, for everyone:
+	// the peers that held its old address fetch it from the new one
+	// (Membership.Reintroduce) once Serf declared the old one dead.
 	waitFor(t, 15*time.Second, "every site sees the two others alive at their gossip addresses", func() (bool, string) {
 		for _, p := range sites {
 			st, err := syncStatus(p.url)
@@ -277,6 +279,8 @@ func TestCluster(t *testing.T) {
 		}
 		return true, ""
 	})
+	t.Logf("step 2: every site sees site 2 alive at its new gossip address %v after the restart began",
+		time.Since(restarted).Round(time.Millisecond))
 
 	// 3. A site with another key shares nothing, either way.
 	otherKey := filepath.Join(dir, "other.key")
