@@ -344,7 +344,15 @@ func TestCluster(t *testing.T) {
 	}
 }
 
-type site struct{ name, building, data string }
+type site struct {
+	name, building, data string
+	// under, if set, is the command line the binary runs under (strace
+	// …): the process started is its first word, with the binary and its
+	// arguments after the rest, in a process group of its own so that
+	// kill and cleanup stop the binary too. (terminate does not fit it:
+	// the exit it sees is the tracer's.)
+	under []string
+}
 
 // proc is one running `pforte serve`.
 type proc struct {
@@ -389,7 +397,12 @@ func (c *cluster) startOn(s site, gossip, join, key string, extra ...string) *pr
 		args = append(args, "--join", join)
 	}
 	p := &proc{site: s, stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan struct{})}
-	p.cmd = exec.Command(c.bin, args...)
+	if len(s.under) > 0 {
+		p.cmd = exec.Command(s.under[0], slices.Concat(s.under[1:], []string{c.bin}, args)...)
+		p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	} else {
+		p.cmd = exec.Command(c.bin, args...)
+	}
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -424,10 +437,20 @@ func (c *cluster) startOn(s site, gossip, join, key string, extra ...string) *pr
 func (p *proc) kill(t *testing.T) {
 	t.Helper()
 	p.ended = "killed"
-	if err := p.cmd.Process.Kill(); err != nil {
+	if err := p.signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	<-p.done
+}
+
+// signal sends sig to the process, or to its whole process group when it
+// runs under another command: a tracer killed alone would leave the binary
+// running, detached.
+func (p *proc) signal(sig syscall.Signal) error {
+	if len(p.under) > 0 {
+		return syscall.Kill(-p.cmd.Process.Pid, sig)
+	}
+	return p.cmd.Process.Signal(sig)
 }
 
 // terminate sends SIGTERM and wants exit status 0 within 20 s.
@@ -455,7 +478,7 @@ func (c *cluster) cleanup() {
 		select {
 		case <-p.done:
 		default:
-			p.cmd.Process.Kill()
+			p.signal(syscall.SIGKILL)
 			<-p.done
 		}
 	}

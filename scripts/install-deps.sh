@@ -5,7 +5,7 @@ set -euo pipefail
 
 declare -A groups=(
 	[desktop]="libgtk-3-dev libwebkit2gtk-4.1-dev pkg-config"
-	[test]="chromium xvfb xauth imagemagick xdotool poppler-utils zbar-tools cups printer-driver-cups-pdf"
+	[test]="chromium xvfb xauth imagemagick xdotool poppler-utils zbar-tools cups printer-driver-cups-pdf strace"
 )
 
 want=()

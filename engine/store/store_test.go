@@ -321,6 +321,36 @@ func TestEveryChangeWritesOneOp(t *testing.T) {
 	}
 }
 
+// TestOpenIsDurable: every connection of the pool writes through a WAL
+// that is synced at every commit (synchronous=FULL), so a write the store
+// reports done survives a power cut. The root package's
+// TestAcknowledgedWritesAreDurable watches the fsync happen.
+func TestOpenIsDurable(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := newStore(t)
+	// Held at once, so that the pool opens new connections, each with
+	// the pragmas of the DSN.
+	const conns = 3
+	for i := range conns {
+		c, err := s.ConnForTest(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		var synchronous int
+		var journal string
+		if err := c.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&synchronous); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&journal); err != nil {
+			t.Fatal(err)
+		}
+		if synchronous != 2 || journal != "wal" {
+			t.Errorf("connection %d: synchronous %d, journal_mode %q; want 2 (FULL) and wal", i+1, synchronous, journal)
+		}
+	}
+}
+
 func TestOpenRefusesAnotherSitesData(t *testing.T) {
 	ctx := context.Background()
 	clock := engine.NewFixedClock(wednesdayMorning)
