@@ -121,6 +121,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	}
 	a.startJobs()
 	logger.Info("site open", "site", cfg.Site, "building", a.building.ID, "data", cfg.DataDir)
+	a.warnClockAhead()
 	return a, nil
 }
 

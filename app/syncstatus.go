@@ -3,6 +3,7 @@ package app
 import (
 	"maps"
 	"net/http"
+	"slices"
 )
 
 type peerJSON struct {
@@ -25,6 +26,18 @@ type peerJSON struct {
 	// many this site lacks that the peer had. Null while Vector is.
 	Lag   map[string]uint64 `json:"lag"`
 	Ahead map[string]uint64 `json:"ahead"`
+	// Waiting lists the ops the peer refuses for now, stamped more than
+	// engine.MaxClockAhead ahead of its clock: per origin the first, and
+	// how far ahead it was.
+	Waiting []waitingJSON `json:"waiting,omitempty"`
+}
+
+// waitingJSON is an op refused for now (see sync.FutureRefusal).
+type waitingJSON struct {
+	Origin  string `json:"origin"`
+	Seq     uint64 `json:"seq"`
+	AheadMs int64  `json:"ahead_ms"`
+	Since   string `json:"since"` // when this site heard of it
 }
 
 // compare fills Lag and Ahead from the peer's vector and this site's.
@@ -52,6 +65,7 @@ func (a *App) syncStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	peers := []peerJSON{}
 	bySite := map[string]int{}
+	var refusedBy []string // peers that refuse this site's own ops for now
 	if a.members != nil {
 		for _, p := range a.members.Peers() {
 			bySite[p.Site] = len(peers)
@@ -83,6 +97,15 @@ func (a *App) syncStatus(w http.ResponseWriter, r *http.Request) {
 			}
 			p.OpsReceived += s.OpsReceived
 			p.OpsSent += s.OpsSent
+			for _, f := range s.Waiting {
+				if slices.ContainsFunc(p.Waiting, func(w waitingJSON) bool { return w.Origin == f.Origin }) {
+					continue // the site under another address too
+				}
+				p.Waiting = append(p.Waiting, waitingJSON{Origin: f.Origin, Seq: f.Seq, AheadMs: f.Ahead.Milliseconds(), Since: apiTime(f.At)})
+				if f.Origin == a.cfg.Site {
+					refusedBy = append(refusedBy, s.Site)
+				}
+			}
 			if s.Vector != nil && (p.VectorAt == nil || apiTime(s.VectorAt) > *p.VectorAt) {
 				t := apiTime(s.VectorAt)
 				p.Vector, p.VectorAt = s.Vector, &t
@@ -94,5 +117,6 @@ func (a *App) syncStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"site": a.cfg.Site, "vector": vector, "peers": peers, "replicating": a.sync != nil,
+		"clock": a.clockStatus(refusedBy),
 	})
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"strings"
+	"time"
 )
 
 // Op is one change, the unit of storage and of replication. Origin and Seq
@@ -85,4 +86,11 @@ type Rejection struct {
 	Origin string
 	Seq    uint64
 	Reason string
+	// Ahead, when not 0, says the op is refused only for now and is no
+	// fault of the op or of the peer that sent it: it is stamped this far
+	// ahead of the receiver's clock, more than MaxClockAhead, or it
+	// follows such an op of its origin (and so waits for it, since an
+	// origin's ops are taken gap-free). It is taken once the receiver's
+	// clock is within MaxClockAhead of it.
+	Ahead time.Duration
 }

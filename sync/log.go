@@ -21,6 +21,9 @@ type Log interface {
 	// per origin only the next seq is accepted (gap-free), ops already held
 	// are skipped, and a forged, malformed or conflicting op is rejected
 	// (reported in the result, never applied) without stopping the others.
+	// An op stamped too far ahead of the log's clock is refused for now,
+	// with its origin's later ops: their Rejection has Ahead set (no fault,
+	// see future.go).
 	ApplyRemote(ctx context.Context, ops []engine.Op) (engine.ApplyResult, error)
 	// SiteKeys returns the public keys of every site known, this one
 	// included.

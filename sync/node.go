@@ -121,6 +121,9 @@ type Node struct {
 	wake   chan struct{} // Trigger or Hint happened
 	// committed: local writes to announce (Committed, after Attach)
 	committed chan struct{}
+	// future: ops refused for now, by this site and by its peers
+	futureMu gosync.Mutex
+	future   futureNotes
 
 	mu      gosync.Mutex
 	peers   func() []string
@@ -162,7 +165,7 @@ func NewNode(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Node{
+	n := &Node{
 		cfg:       cfg,
 		tls:       id.tlsConfig(),
 		scfg:      sessionConfig{batch: cfg.Batch, idle: cfg.IdleTimeout, logger: cfg.Logger},
@@ -175,7 +178,9 @@ func NewNode(cfg Config) (*Node, error) {
 		hints:     map[string]hint{},
 		self:      map[string]bool{},
 		active:    map[string][]*claimed{},
-	}, nil
+	}
+	n.scfg.waiting = n.waitingFor
+	return n, nil
 }
 
 // Start listens on Config.Listen and starts serving and syncing until ctx
@@ -484,7 +489,7 @@ func (n *Node) logSession(dir, addr string, s SessionStats) {
 	}
 	n.log.Log(context.Background(), level, "sync session", "dir", dir, "addr", addr, "site", s.Peer,
 		"sent", s.Sent, "received", s.Received, "applied", s.Applied, "skipped", s.Skipped,
-		"rejected", s.Rejected, "bytes_out", s.BytesSent, "bytes_in", s.BytesReceived,
+		"rejected", s.Rejected, "future", s.Future, "bytes_out", s.BytesSent, "bytes_in", s.BytesReceived,
 		"duration", s.Duration.Round(time.Millisecond))
 }
 

@@ -24,6 +24,9 @@ type PeerStatus struct {
 	// map is replaced, never changed in place.
 	Vector   map[string]uint64
 	VectorAt time.Time // when Vector was seen
+	// Waiting: per origin, the op the peer refuses for now, stamped more
+	// than engine.MaxClockAhead ahead of its clock (future.go).
+	Waiting []FutureRefusal
 }
 
 // seen records the peer's vector from a session, if the hello got that far.
@@ -41,6 +44,9 @@ func (n *Node) Status() []PeerStatus {
 	for _, p := range n.status {
 		s := p.PeerStatus
 		s.Vector = maps.Clone(s.Vector)
+		if s.Site != "" {
+			s.Waiting = n.waitingList(s.Site)
+		}
 		out = append(out, s)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -53,6 +59,7 @@ func (n *Node) Status() []PeerStatus {
 }
 
 func (n *Node) recordOutgoing(addr string, stats SessionStats, err error) {
+	n.learnFuture(stats)
 	now := time.Now()
 	superseded := n.superseded(stats.Peer, err)
 	n.mu.Lock()
@@ -116,6 +123,7 @@ func (n *Node) recordOutgoing(addr string, stats SessionStats, err error) {
 // already has its site, else under "in:SITE". It updates LastSync and the
 // counts only: back-off and LastError are about dialling that peer.
 func (n *Node) recordIncoming(stats SessionStats, err error) {
+	n.learnFuture(stats)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	var p *peerState

@@ -62,6 +62,7 @@ type message struct {
 	Site   string            `json:"site,omitempty"`
 	Vector map[string]uint64 `json:"vector,omitempty"`
 	Keys   map[string][]byte `json:"keys,omitempty"`
+	Future []wireFuture      `json:"future,omitempty"` // in a fin: ops refused for now (future.go)
 	Ops    []wireOp          `json:"ops,omitempty"`
 	Tokens []string          `json:"tokens,omitempty"` // a token request (tokens.go)
 	Error  string            `json:"error,omitempty"`
@@ -110,6 +111,7 @@ type SessionStats struct {
 	Applied       int    // of those, new and stored
 	Skipped       int    // already held
 	Rejected      int    // refused by the log (forged, malformed, out of order)
+	Future        int    // refused for now: stamped ahead of this site's clock, or waiting behind such an op (future.go)
 	BytesSent     int64  // on the wire, TLS included
 	BytesReceived int64
 	Duration      time.Duration
@@ -117,6 +119,11 @@ type SessionStats struct {
 	// session without error, raised by the ops this side sent (the
 	// peer's fin says they are applied). nil if the hello never came.
 	PeerVector map[string]uint64
+	// RefusedForNow: per origin, the op of the peer's stream this side
+	// refused for now; RefusedByPeer: of what this side sent, from the
+	// peer's fin (future.go).
+	RefusedForNow []FutureRefusal
+	RefusedByPeer []FutureRefusal
 }
 
 // Errors of a session.
@@ -138,6 +145,9 @@ type sessionConfig struct {
 	batch  int
 	idle   time.Duration
 	logger *slog.Logger
+	// waiting, if set, says which op of origin the peer refuses for now:
+	// the stream offers it no further (future.go).
+	waiting func(peer, origin string) (FutureRefusal, bool)
 	// claim, if set, is asked once the peer's hello names it, before any
 	// op travels: ErrSuperseded ends the session (see Node.claim); release
 	// is called when the session ends. supersede makes the session give
@@ -169,6 +179,9 @@ type session struct {
 	// sentUpTo: per origin, the last seq sent; the send side's alone
 	// until runSession has its result
 	sentUpTo map[string]uint64
+	// future: per origin, the op of the peer's stream refused for now,
+	// for the fin; the receive side's alone until it closes peerDone
+	future map[string]wireFuture
 }
 
 // runSession runs one exchange over an established connection and closes
@@ -245,7 +258,7 @@ func runSession(ctx context.Context, conn net.Conn, raw *countingConn, lg Log, c
 	}
 	if err == nil && s.stats.PeerVector != nil {
 		for origin, seq := range s.sentUpTo {
-			s.stats.PeerVector[origin] = max(s.stats.PeerVector[origin], seq)
+			s.stats.PeerVector[origin] = max(s.stats.PeerVector[origin], s.takenUpTo(origin, seq))
 		}
 	}
 	s.stats.Duration = time.Since(start)
@@ -299,7 +312,7 @@ func (s *session) sendSide(ctx context.Context, helloSent chan<- struct{}, peerH
 		if origin == demoOrigin || mine[origin] <= peer.Vector[origin] {
 			continue
 		}
-		if err := s.stream(ctx, origin, peer.Vector[origin], mine[origin]); err != nil {
+		if err := s.stream(ctx, origin, peer.Vector[origin], s.offerUpTo(peer, origin, mine[origin])); err != nil {
 			return err
 		}
 	}
@@ -314,7 +327,7 @@ func (s *session) sendSide(ctx context.Context, helloSent chan<- struct{}, peerH
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	return s.write(message{Type: msgFin})
+	return s.write(message{Type: msgFin, Future: s.futureNotes()})
 }
 
 // stream sends origin's ops with after < seq ≤ upto, a batch at a time.
@@ -476,6 +489,7 @@ func (s *session) expectFin(peer string) error {
 	if m.Type != msgFin {
 		return fmt.Errorf("%w: %q after done, want fin", ErrProtocol, m.Type)
 	}
+	s.peerRefused(m)
 	return nil
 }
 
@@ -520,10 +534,13 @@ func (s *session) apply(ctx context.Context, batch []wireOp) error {
 	s.stats.Received += len(ops)
 	s.stats.Applied += res.Applied
 	s.stats.Skipped += res.Skipped
-	s.stats.Rejected += len(res.Rejected)
 	for _, r := range res.Rejected {
+		if s.noteFuture(r) {
+			continue // no fault: logged once per origin
+		}
+		s.stats.Rejected++
 		if s.logged >= maxLoggedRejections {
-			break
+			continue
 		}
 		s.logged++
 		s.cfg.logger.Warn("sync: op rejected", "peer", s.stats.Peer, "origin", r.Origin, "seq", r.Seq, "reason", r.Reason)

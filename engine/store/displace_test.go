@@ -220,6 +220,10 @@ func TestShrinkWhilePartitionedMovesEachOnceByItsOrigin(t *testing.T) {
 
 	// Cut off from each other, both learn that bb-1's clerk is ill.
 	sick := absent(1, "bb-1", bookingDay, "", "Krankheit")
+	// Stamped by a clock that agrees with theirs: observed, an op an hour
+	// ahead would stamp their moves an hour ahead, and each would refuse
+	// the other's (engine.MaxClockAhead).
+	sick.HLC = engine.MakeHLC(clockA.Now().UnixMilli(), 0)
 	mustApply(t, a, []engine.Op{sick})
 	mustApply(t, b, []engine.Op{sick})
 	ids := func(s *store.Store) []string {

@@ -11,6 +11,7 @@ import (
 	"math"
 	"runtime"
 	"sync/atomic"
+	"time"
 
 	"pforte/engine"
 )
@@ -50,6 +51,8 @@ const (
 	reasonNotReplicated = "demo ops are not replicated"
 	reasonUnknownKey    = "unknown site key"
 	reasonConflict      = "conflicts with held op"
+	reasonAhead         = "stamped too far ahead of this site's clock, taken later"
+	reasonWaits         = "waits for"
 )
 
 // ApplyRemote stores ops received from a peer, in one transaction, and
@@ -66,7 +69,21 @@ const (
 //     signature), else refused: a replay or a forgery;
 //   - only the next seq of an origin is stored, so seqs stay gap-free; an
 //     op after a gap is refused ("gap: have N") and the sender resends
-//     from the receiver's Vector.
+//     from the receiver's Vector;
+//   - an op stamped more than engine.MaxClockAhead ahead of this site's
+//     clock is refused for now (its Rejection says how far ahead), neither
+//     stored nor observed, and so is every later op of its origin in the
+//     batch: its origin's later ops cannot be taken past it. Taken, it
+//     would move this site's HLC, and every op it writes after, as far
+//     ahead. The sender offers it again in later sessions, and once this
+//     site's clock is within the bound it is taken like any other.
+//
+// Such ops are refused, not parked until the clock reaches them: parked
+// ops would be a second store beside the log, outside the version vector
+// (held means "in the log", gap-free), with their own retention purge for
+// the personal data they carry, and would hold back their origin's later
+// ops just the same. Refusing costs the op sent again, one op per session
+// (sync asks no more of its origin while the peer refuses it).
 //
 // Refused ops are listed in the result and change nothing; they never fail
 // the batch. An error means the transaction failed and nothing was stored.
@@ -94,12 +111,14 @@ func (s *Store) ApplyRemote(ctx context.Context, ops []engine.Op) (engine.ApplyR
 	err = s.writeReceived(ctx, func(ctx context.Context, t *tx) error {
 		res = engine.ApplyResult{}
 		held := map[string]uint64{} // per origin, the highest seq held, read in the transaction
+		// per origin, its op refused for now (stamped ahead, see above)
+		waiting := map[string]engine.Rejection{}
 		// Every entity the batch touched is re-folded once, at the end,
 		// its ops read with those of the others (refoldMany).
 		touched := map[entityKey]bool{}
 		var order []entityKey
 		for i, op := range ops {
-			applied, err := t.applyRemote(ctx, op, checked.reason(i), checked.unverified[i], keys, held, &res)
+			applied, err := t.applyRemote(ctx, op, checked.reason(i), checked.unverified[i], keys, held, waiting, &res)
 			if err != nil {
 				return err
 			}
@@ -121,15 +140,22 @@ func (s *Store) ApplyRemote(ctx context.Context, ops []engine.Op) (engine.ApplyR
 
 // applyRemote stores one op of ApplyRemote if it is the next of its origin
 // and reports whether it did; reason is why the checks without database
-// refused it, or "". held is the highest seq held per origin, res what
-// the batch did so far.
+// refused it, or "". held is the highest seq held per origin, waiting the
+// op of an origin the batch refused for now, res what the batch did so
+// far.
 func (t *tx) applyRemote(ctx context.Context, op engine.Op, reason string, unverified bool,
-	keys map[string]ed25519.PublicKey, held map[string]uint64, res *engine.ApplyResult) (bool, error) {
+	keys map[string]ed25519.PublicKey, held map[string]uint64, waiting map[string]engine.Rejection,
+	res *engine.ApplyResult) (bool, error) {
 	reject := func(reason string) {
 		res.Rejected = append(res.Rejected, engine.Rejection{Origin: op.Origin, Seq: op.Seq, Reason: reason})
 	}
 	if reason != "" {
 		reject(reason)
+		return false, nil
+	}
+	if w, ok := waiting[op.Origin]; ok && op.Seq > w.Seq {
+		res.Rejected = append(res.Rejected, engine.Rejection{Origin: op.Origin, Seq: op.Seq,
+			Reason: fmt.Sprintf("%s %s/%d", reasonWaits, w.Origin, w.Seq), Ahead: w.Ahead})
 		return false, nil
 	}
 	h, ok := held[op.Origin]
@@ -165,6 +191,14 @@ func (t *tx) applyRemote(ctx context.Context, op engine.Op, reason string, unver
 			reject(err.Error())
 			return false, nil
 		}
+	}
+	if ahead := op.HLC.Ahead(t.s.clock.Now()); ahead > engine.MaxClockAhead {
+		// Refused for now, not parked (see ApplyRemote).
+		r := engine.Rejection{Origin: op.Origin, Seq: op.Seq, Ahead: ahead,
+			Reason: fmt.Sprintf("%s (%v)", reasonAhead, ahead.Round(time.Second))}
+		res.Rejected = append(res.Rejected, r)
+		waiting[op.Origin] = r
+		return false, nil
 	}
 	if _, err := insertOp(ctx, t, op); err != nil {
 		return false, err

@@ -45,6 +45,18 @@ func newSite(t *testing.T, name string) (*store.Store, *engine.FixedClock, strin
 	return s, clock, path
 }
 
+// newSiteInStep opens a fresh site like newSite whose clock then reads
+// what clock reads: sites' clocks agree to a few seconds, and a site
+// refuses ops stamped more than engine.MaxClockAhead ahead of its own
+// (TestApplyRemoteRefusesOpsFromTheFuture), such as those of a morning
+// that ends at 08:50 while its clock stood at 08:05.
+func newSiteInStep(t *testing.T, name string, clock *engine.FixedClock) (*store.Store, *engine.FixedClock) {
+	t.Helper()
+	s, own, _ := newSite(t, name)
+	own.Set(clock.Now())
+	return s, own
+}
+
 // morning is an early hour of work at a site: two visitors come, are
 // picked up and one leaves; three citizens book, one cancels, one moves,
 // one checks in.
@@ -326,7 +338,8 @@ func TestApplyRemoteDelivers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b, _, _ := newSite(t, siteB)
+			b, clockB := newSiteInStep(t, siteB, clock)
+			clockB.Add(-4 * time.Minute) // a little behind A's, within engine.MaxClockAhead
 			mustLearn(t, b, keys)
 			got := tt.deliver(t, b)
 			if got.Applied != tt.wantApplied || got.Skipped != tt.wantSkipped {
@@ -451,7 +464,7 @@ func TestApplyRemoteRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b, _, _ := newSite(t, siteB)
+			b, _ := newSiteInStep(t, siteB, clockA)
 			mustLearn(t, b, keys)
 			bad := tt.bad()
 			at := slices.IndexFunc(ops, func(op engine.Op) bool { return op.Seq == bad.Seq })
@@ -494,8 +507,8 @@ func copyFile(t *testing.T, from, to string) {
 func TestRelay(t *testing.T) {
 	a, clock, _ := newSite(t, siteA)
 	morning(t, a, clock)
-	b, _, _ := newSite(t, siteB)
-	c, _, _ := newSite(t, siteC)
+	b, _ := newSiteInStep(t, siteB, clock)
+	c, _ := newSiteInStep(t, siteC, clock)
 	mustLearn(t, b, mustSiteKeys(t, a))
 	mustApplyRemote(t, b, mustOpsAfter(t, a, siteA, 0, 1000))
 
@@ -534,7 +547,7 @@ func TestErasedPersonalDataStillApplies(t *testing.T) {
 		t.Fatalf("the erased op does not verify: %v", err)
 	}
 
-	b, _, _ := newSite(t, siteB)
+	b, _ := newSiteInStep(t, siteB, clock)
 	mustLearn(t, b, mustSiteKeys(t, a))
 	if got := mustApplyRemote(t, b, erased); got.Applied != len(ops) || len(got.Rejected) != 0 {
 		t.Fatalf("applied %d of %d, refused %+v", got.Applied, len(ops), got.Rejected)
@@ -562,7 +575,7 @@ func TestErasedPersonalDataStillApplies(t *testing.T) {
 	if held[i].Personal != nil || !bytes.Equal(held[i].PersonalHash, ops[i].PersonalHash) {
 		t.Fatalf("B holds personal %s, hash %x; want none and %x", held[i].Personal, held[i].PersonalHash, ops[i].PersonalHash)
 	}
-	c, _, _ := newSite(t, siteC)
+	c, _ := newSiteInStep(t, siteC, clock)
 	mustLearn(t, c, mustSiteKeys(t, b))
 	if got := mustApplyRemote(t, c, held); got.Applied != len(ops) || len(got.Rejected) != 0 {
 		t.Fatalf("C applied %d of %d relayed ops, refused %+v", got.Applied, len(ops), got.Rejected)
@@ -675,7 +688,7 @@ func TestSigningKeyForOldDatabase(t *testing.T) {
 			t.Errorf("seed op %d got signed: only the site's own ops are its to sign", op.Seq)
 		}
 	}
-	b, _, _ := newSite(t, siteB)
+	b, _ := newSiteInStep(t, siteB, clock)
 	mustLearn(t, b, mustSiteKeys(t, a))
 	if got := mustApplyRemote(t, b, ops); got.Applied != len(ops) {
 		t.Errorf("B applied %d of the %d old ops, refused %+v", got.Applied, len(ops), got.Rejected)

@@ -159,6 +159,13 @@ func (s *Store) Close() error {
 // Site returns the name of the site this database belongs to.
 func (s *Store) Site() string { return s.site }
 
+// LastHLC returns the last HLC this site stamped or observed: its next op
+// is stamped after it. Ahead of the wall clock by more than
+// engine.MaxClockAhead, it says that this site's clock runs, or ran when
+// it wrote its last ops, ahead: other sites refuse its new ops until
+// their clocks come near them (see engine.NewHLCClock).
+func (s *Store) LastHLC() engine.HLC { return s.hlc.Last() }
+
 // Checkpoint moves the WAL into the database file and truncates it.
 func (s *Store) Checkpoint(ctx context.Context) error {
 	_, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
