@@ -218,7 +218,7 @@ func (a *App) startMembership() error {
 // restored backup must fetch its own later ops first). A peer's hello
 // normally comes within a second; a site that starts offline writes after
 // this.
-const ownGrace = 10 * time.Second
+const ownGrace = 5 * time.Second
 
 // startSync starts replication when the site has a cluster key and a
 // place to listen: --sync-listen, or the gossip host on a free port.

@@ -76,36 +76,43 @@ func (s *Store) ownWake() {
 	s.ownChanged = make(chan struct{})
 }
 
-// ownReady reports whether a local write may go ahead, and if not, a
-// channel closed when that may have changed. held is what the store holds
-// of its own origin.
-func (s *Store) ownReady(held uint64) (bool, <-chan struct{}) {
+// ownReady reports whether a local write may go ahead; if not, whether a
+// peer holds more of the site's own ops (behind), and a channel closed
+// when that may have changed. held is what the store holds of its own
+// origin.
+func (s *Store) ownReady(held uint64) (ok, behind bool, changed <-chan struct{}) {
 	s.ownMu.Lock()
 	defer s.ownMu.Unlock()
 	if !s.ownUnconfirmed && s.ownFloor <= held {
-		return true, nil
+		return true, false, nil
 	}
 	if s.ownChanged == nil {
 		s.ownChanged = make(chan struct{})
 	}
-	return false, s.ownChanged
+	return false, s.ownFloor > held, s.ownChanged
 }
 
 // awaitOwn waits, before a local write, until the store may write ops of
-// its own (see HoldOwnWrites, PeerHoldsOwn).
+// its own (see HoldOwnWrites, PeerHoldsOwn). Before any peer has answered
+// it waits out the grace; once a peer is known to hold more of the site's
+// own ops, at most ownWait for them.
 func (s *Store) awaitOwn(ctx context.Context) error {
-	timeout := time.NewTimer(ownWait)
-	defer timeout.Stop()
+	var timeout <-chan time.Time
 	for {
-		ok, changed := s.ownReady(s.ownHeld())
+		ok, behind, changed := s.ownReady(s.ownHeld())
 		if ok {
 			return nil
+		}
+		if behind && timeout == nil {
+			t := time.NewTimer(ownWait)
+			defer t.Stop()
+			timeout = t.C
 		}
 		select {
 		case <-changed:
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-timeout.C:
+		case <-timeout:
 			return s.catchingUp()
 		}
 	}
@@ -113,9 +120,10 @@ func (s *Store) awaitOwn(ctx context.Context) error {
 
 // checkOwnFloor refuses to stamp own op seq while a peer holds that seq
 // already: the last line behind awaitOwn, for a peer's hello that came
-// while the write waited for the transaction.
+// while the write waited for the transaction. (A write that started
+// before the grace ended goes ahead: only a peer's word stops it here.)
 func (t *tx) checkOwnFloor(seq uint64) error {
-	if ok, _ := t.s.ownReady(seq - 1); !ok {
+	if _, behind, _ := t.s.ownReady(seq - 1); behind {
 		return t.s.catchingUp()
 	}
 	return nil
