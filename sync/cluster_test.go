@@ -212,7 +212,7 @@ type clusterSite struct {
 type ackedWrite struct {
 	step int
 	site int
-	kind string // "visit", "pickup", "leave", "book", "cancel", "checkin"
+	kind string // "visit", "pickup", "leave"; "book", "checkin", "call", "serve", "noshow", "cancel"
 	id   string
 }
 
