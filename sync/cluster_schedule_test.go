@@ -37,8 +37,10 @@ func (c *cluster) runSchedule() {
 			c.changeVisit(s, "pickup")
 		case r < 21:
 			c.changeVisit(s, "leave")
-		case r < 44:
+		case r < 37:
 			c.book(s)
+		case r < 44:
+			c.bookOnline(s)
 		case r < 49:
 			c.changeAppointment(s, "cancel")
 		case r < 53:
