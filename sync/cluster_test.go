@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	gosync "sync"
@@ -51,10 +52,11 @@ import (
 //
 // Seeds: -clusterseeds=N or PFORTE_SEEDS=N runs seeds 1…N (default 4, four
 // at a time: -clusterparallel); -clusterseed=N or PFORTE_SEED=N runs only
-// seed N. A failing seed prints the command that replays it. The schedule
-// is fixed by the seed; the timing of Serf and of the nodes' loops is not,
-// so a replay makes the same writes and faults but not necessarily the
-// same sessions.
+// seed N. The test ends with one line "soak: N seeds, M passed, failed
+// seeds: …" (make soak runs 200 seeds and shows it). A failing seed prints
+// the command that replays it. The schedule is fixed by the seed; the
+// timing of Serf and of the nodes' loops is not, so a replay makes the
+// same writes and faults but not necessarily the same sessions.
 
 var (
 	clusterSeed  = flag.Uint64("clusterseed", 0, "run the cluster test with only this seed (also PFORTE_SEED)")
@@ -170,14 +172,28 @@ func TestClusterConvergesUnderFaults(t *testing.T) {
 	t.Parallel()
 	slots := make(chan struct{}, max(1, *clusterParallel))
 	var wg gosync.WaitGroup
-	for _, seed := range clusterSeedList(t) {
+	var mu gosync.Mutex
+	var failed []uint64
+	seeds := clusterSeedList(t)
+	for _, seed := range seeds {
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { runClusterSeed(t, seed) })
+			if !t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { runClusterSeed(t, seed) }) {
+				mu.Lock()
+				failed = append(failed, seed)
+				mu.Unlock()
+			}
 		})
 	}
 	wg.Wait()
+	// One line for make soak to show (it greps "soak: ").
+	slices.Sort(failed)
+	list := "none"
+	if len(failed) > 0 {
+		list = strings.Trim(strings.Join(strings.Fields(fmt.Sprint(failed)), ", "), "[]")
+	}
+	t.Logf("soak: %d seeds, %d passed, failed seeds: %s", len(seeds), len(seeds)-len(failed), list)
 }
 
 // runClusterSeed is one run of the cluster test: schedule, heal, settle,
