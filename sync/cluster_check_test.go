@@ -84,40 +84,119 @@ func allEqual(list []string) bool {
 	return true
 }
 
-// checkAcknowledged: whatever a site acknowledged is on every site, and a
-// pick-up or sign-out stays (the first of each counts, so none undoes it).
+// checkAcknowledged: whatever a site acknowledged is on every site, and
+// every appointment and visit ends, on every site, in the status its
+// acknowledged actions give it (wantAppointment, wantVisit).
 func (c *cluster) checkAcknowledged() {
 	c.t.Helper()
 	ctx := context.Background()
-	var visits, appts int
+	byID := map[string][]ackedWrite{}
+	var ids []string // in the order of their first action
+	var visits, appts, actions int
 	for _, a := range c.acks {
-		for _, s := range c.sites {
-			switch a.kind {
-			case "visit", "pickup", "leave":
-				v, err := s.st.Visit(ctx, a.id)
-				switch {
-				case err != nil:
-					c.errorf("%s lacks visit %s (%s at %s, step %d): %v", s.name, a.id, a.kind, c.sites[a.site].name, a.step, err)
-				case a.kind == "pickup" && v.PickedUpAt.IsZero():
-					c.errorf("%s: visit %s not picked up; %s acknowledged it at step %d", s.name, a.id, c.sites[a.site].name, a.step)
-				case a.kind == "leave" && v.LeftAt.IsZero():
-					c.errorf("%s: visit %s not signed out; %s acknowledged it at step %d", s.name, a.id, c.sites[a.site].name, a.step)
-				}
-			default:
-				if _, err := s.st.Appointment(ctx, a.id); err != nil {
-					c.errorf("%s lacks appointment %s (%s at %s, step %d): %v", s.name, a.id, a.kind, c.sites[a.site].name, a.step, err)
-				}
-			}
+		if byID[a.id] == nil {
+			ids = append(ids, a.id)
 		}
+		byID[a.id] = append(byID[a.id], a)
 		switch a.kind {
 		case "visit":
 			visits++
 		case "book":
 			appts++
+		default:
+			actions++
 		}
 	}
-	c.t.Logf("seed=%d: %d acknowledged writes (%d visits, %d appointments, %d places given twice); %s",
-		c.seed, len(c.acks), visits, appts, c.doubleBooked(), c.net.stats())
+	for _, id := range ids {
+		acks := byID[id]
+		first := acks[0]
+		isVisit := first.kind == "visit" || first.kind == "pickup" || first.kind == "leave"
+		for _, s := range c.sites {
+			if isVisit {
+				v, err := s.st.Visit(ctx, id)
+				if err != nil {
+					c.errorf("%s lacks visit %s (%s at %s, step %d): %v", s.name, id, first.kind, c.sites[first.site].name, first.step, err)
+					continue
+				}
+				switch want := wantVisit(acks); {
+				case v.Status != want:
+					c.errorf("%s: visit %s is %s, want %s; %s", s.name, id, v.Status, want, c.because(acks))
+				case slices.ContainsFunc(acks, func(a ackedWrite) bool { return a.kind == "pickup" }) && v.PickedUpAt.IsZero():
+					c.errorf("%s: visit %s not picked up; %s", s.name, id, c.because(acks))
+				}
+				continue
+			}
+			a, err := s.st.Appointment(ctx, id)
+			if err != nil {
+				c.errorf("%s lacks appointment %s (%s at %s, step %d): %v", s.name, id, first.kind, c.sites[first.site].name, first.step, err)
+				continue
+			}
+			if want := wantAppointment(acks); !slices.Contains(want, a.Status) {
+				c.errorf("%s: appointment %s (%s) is %s, want %s; %s", s.name, id, a.Code, a.Status,
+					strings.Join(want, " or "), c.because(acks))
+			}
+		}
+	}
+	c.t.Logf("seed=%d: %d acknowledged writes (%d visits, %d appointments, %d status changes, %d places given twice); %s",
+		c.seed, len(c.acks), visits, appts, actions, c.doubleBooked(), c.net.stats())
+}
+
+// because lists the acknowledged actions on one appointment or visit.
+func (c *cluster) because(acks []ackedWrite) string {
+	var out []string
+	for _, a := range acks {
+		out = append(out, fmt.Sprintf("%s at step %d by %s", a.kind, a.step, c.sites[a.site].name))
+	}
+	return "acknowledged: " + strings.Join(out, ", ")
+}
+
+// apptRank orders the actions on an appointment: each later one needs the
+// ones before (a call a check-in, a serve a check-in or call), except the
+// finals: a no-show needs nothing, and a cancel wins over served and
+// no-show whenever it is folded (engine.FoldAppointment), since the owner
+// of the place's tokens may give the place again once it holds the
+// cancel.
+var apptRank = map[string]int{"book": 0, "checkin": 1, "call": 2, "serve": 3, "noshow": 3, "cancel": 4}
+
+var apptStatusOf = map[string]string{"book": engine.ApptBooked, "checkin": engine.ApptCheckedIn, "call": engine.ApptCalled,
+	"serve": engine.ApptServed, "noshow": engine.ApptNoShow, "cancel": engine.ApptCancelled}
+
+// wantAppointment is the status an appointment must end in on every site
+// after its acknowledged actions (either of two, see below). A site
+// acknowledges an action only on a status that allows it, so one site's
+// actions on an appointment follow each other in rank; sites cut off from
+// each other act at once, and then the highest rank wins: a check-in
+// another site did not know of is called or served all the same, a
+// no-show ends what was checked in elsewhere, a cancel ends everything.
+// Served and no-show acknowledged both, by sites that did not know of the
+// other, each end it: the first in fold order stays, so either may.
+func wantAppointment(acks []ackedWrite) (want []string) {
+	top := -1
+	for _, a := range acks {
+		switch r := apptRank[a.kind]; {
+		case r > top:
+			top, want = r, []string{apptStatusOf[a.kind]}
+		case r == top && !slices.Contains(want, apptStatusOf[a.kind]):
+			want = append(want, apptStatusOf[a.kind])
+		}
+	}
+	return want
+}
+
+// wantVisit is the status a visit must end in after its acknowledged
+// actions: signed out by any sign-out, else escorted by any pick-up (the
+// first of each counts, so none undoes it).
+func wantVisit(acks []ackedWrite) string {
+	has := func(kind string) bool {
+		return slices.ContainsFunc(acks, func(a ackedWrite) bool { return a.kind == kind })
+	}
+	switch {
+	case has("leave"):
+		return engine.VisitLeft
+	case has("pickup"):
+		return engine.VisitEscorted
+	}
+	return engine.VisitWaiting
 }
 
 // doubleBooked counts active appointments that share a counter and start

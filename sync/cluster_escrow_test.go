@@ -33,7 +33,6 @@ const (
 	clusterNextWeek = "2026-11-25"
 )
 
-
 // clusterAims are the times clerks at every site aim bookings at, so that
 // the sites book the same hours: each takes the first place it may book
 // from there on.

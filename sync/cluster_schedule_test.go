@@ -37,32 +37,40 @@ func (c *cluster) runSchedule() {
 			c.changeVisit(s, "pickup")
 		case r < 21:
 			c.changeVisit(s, "leave")
-		case r < 42:
+		case r < 37:
 			c.book(s)
+		case r < 44:
+			c.bookOnline(s)
 		case r < 49:
 			c.changeAppointment(s, "cancel")
-		case r < 54:
+		case r < 53:
 			c.changeAppointment(s, "checkin")
+		case r < 55:
+			c.changeAppointment(s, "call")
+		case r < 57:
+			c.changeAppointment(s, "serve")
 		case r < 59:
+			c.changeAppointment(s, "noshow")
+		case r < 64:
 			c.partition()
-		case r < 62:
+		case r < 66:
 			a, b := c.rng.IntN(clusterSize), c.rng.IntN(clusterSize)
 			if a != b {
 				c.net.loseOneWay(a, b)
 				c.logf("one-way loss %d → %d", a, b)
 			}
-		case r < 65:
+		case r < 68:
 			c.net.heal()
 			c.logf("heal")
-		case r < 70:
+		case r < 72:
 			delay, flaky := time.Duration(c.rng.IntN(3))*time.Millisecond, c.rng.IntN(60)
 			loss, dup, jitter := c.rng.IntN(30), c.rng.IntN(30), time.Duration(c.rng.IntN(40))*time.Millisecond
 			c.net.setLine(delay, flaky, loss, dup, jitter)
 			c.logf("line: %v per write, %d%% of connections drop; gossip %d%% lost, %d%% twice, up to %v late",
 				delay, flaky, loss, dup, jitter)
-		case r < 74:
+		case r < 76:
 			c.crashOrRestart()
-		case r < 80:
+		case r < 81:
 			c.syncTwice(s)
 		default:
 			// Let the nodes and Serf work on their own for a while.
@@ -110,8 +118,9 @@ func (c *cluster) changeVisit(s *clusterSite, kind string) {
 	}
 }
 
-// changeAppointment cancels or checks in an appointment this site knows
-// of: a cancel of today's or next week's, a check-in of today's.
+// changeAppointment does a clerk's or the terminal's action on an
+// appointment this site knows of and may act on: a cancel of today's or
+// next week's, a check-in, call, serve or no-show of today's.
 func (c *cluster) changeAppointment(s *clusterSite, kind string) {
 	ctx := context.Background()
 	day := engine.Day(s.clock.Now())
@@ -122,15 +131,30 @@ func (c *cluster) changeAppointment(s *clusterSite, kind string) {
 	if err != nil {
 		c.fatalf("appointments at %s: %v", s.name, err)
 	}
-	as = slices.DeleteFunc(as, func(a engine.Appointment) bool { return a.Final() })
+	as = slices.DeleteFunc(as, func(a engine.Appointment) bool {
+		switch kind {
+		case "checkin":
+			return a.Status != engine.ApptBooked
+		case "call", "serve":
+			return a.Status != engine.ApptCheckedIn && a.Status != engine.ApptCalled
+		}
+		return a.Final() // cancel, no-show
+	})
 	if len(as) == 0 {
 		return
 	}
 	a := as[c.rng.IntN(len(as))]
-	if kind == "cancel" {
+	switch kind {
+	case "cancel":
 		_, err = s.st.Cancel(ctx, "reception", a.ID)
-	} else {
+	case "checkin":
 		_, err = s.st.CheckIn(ctx, "terminal", store.CheckInRequest{Building: escrowBuilding, Code: a.Code})
+	case "call":
+		_, err = s.st.Call(ctx, "clerk", a.ID, a.Counter)
+	case "serve":
+		_, err = s.st.Serve(ctx, "clerk", a.ID)
+	case "noshow":
+		_, err = s.st.NoShow(ctx, "clerk", a.ID)
 	}
 	if c.domainErr(kind+" "+a.ID, err) {
 		c.ack(s, kind, a.ID)

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	gosync "sync"
@@ -34,17 +35,26 @@ import (
 // converge by themselves. The clerks book the escrowed Bürger Büro at
 // every site, on the same days and times, and take day tickets; every
 // site hands on tokens (store.ReconcileTokens) every minute of its clock
-// (cluster_escrow_test.go). Checks: after every step, on every site that
-// is up and over all of them together, no place is given twice and no
-// day ticket over-issued; after healing, every acknowledged write is
-// everywhere and no booking vanished, every table is the same on every
-// site (the site whose clock runs four minutes ahead too), and replaying
-// one site's log shuffled and with duplicates into a fresh store gives
-// that same database.
+// (cluster_escrow_test.go); connected, a site books places on other
+// sites' tokens, asking their owners for them (RequestTokens), who are
+// now and then cut off in the middle of the request
+// (cluster_tokens_test.go); appointments are checked in, called, served,
+// marked no-show and cancelled, visitors picked up and signed out.
+// Checks: after every step, on every site that is up and over all of them
+// together, no place is given twice and no day ticket over-issued; after
+// healing, every acknowledged write is everywhere, every appointment and
+// visit is in the status its acknowledged actions give it on every site,
+// no booking vanished, every token has one owner that may book on it and
+// no token request lost one, every table is the same on every site (the
+// site whose clock runs four minutes ahead too), and replaying one site's
+// log shuffled and with duplicates into a fresh store gives that same
+// database.
 //
 // Seeds: -clusterseeds=N or PFORTE_SEEDS=N runs seeds 1…N (default 4, four
 // at a time: -clusterparallel); -clusterseed=N or PFORTE_SEED=N runs only
-// seed N. A failing seed prints the command that replays it. The schedule is fixed by the seed; the
+// seed N. The test ends with one line "soak: N seeds, M passed, failed
+// seeds: …" (make soak runs 200 seeds and shows it). A failing seed prints
+// the command that replays it. The schedule is fixed by the seed; the
 // timing of Serf and of the nodes' loops is not, so a replay makes the
 // same writes and faults but not necessarily the same sessions.
 
@@ -164,14 +174,28 @@ func TestClusterConvergesUnderFaults(t *testing.T) {
 	t.Parallel()
 	slots := make(chan struct{}, max(1, *clusterParallel))
 	var wg gosync.WaitGroup
-	for _, seed := range clusterSeedList(t) {
+	var mu gosync.Mutex
+	var failed []uint64
+	seeds := clusterSeedList(t)
+	for _, seed := range seeds {
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { runClusterSeed(t, seed) })
+			if !t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { runClusterSeed(t, seed) }) {
+				mu.Lock()
+				failed = append(failed, seed)
+				mu.Unlock()
+			}
 		})
 	}
 	wg.Wait()
+	// One line for make soak to show (it greps "soak: ").
+	slices.Sort(failed)
+	list := "none"
+	if len(failed) > 0 {
+		list = strings.Trim(strings.Join(strings.Fields(fmt.Sprint(failed)), ", "), "[]")
+	}
+	t.Logf("soak: %d seeds, %d passed, failed seeds: %s", len(seeds), len(seeds)-len(failed), list)
 }
 
 // runClusterSeed is one run of the cluster test: schedule, heal, settle,
@@ -187,6 +211,7 @@ func runClusterSeed(t *testing.T, seed uint64) {
 	c.checkAcknowledged()
 	c.checkCapacity("after healing")
 	c.checkBookingsKept()
+	c.checkTokens()
 	want := c.checkSameDigest()
 	c.checkReplay(want)
 	t.Logf("seed=%d: schedule %v, convergence %v, checks and replay %v; Serf saw a partition %d times, %d members failed, %d rejoined",
@@ -214,7 +239,7 @@ type clusterSite struct {
 type ackedWrite struct {
 	step int
 	site int
-	kind string // "visit", "pickup", "leave", "book", "cancel", "checkin"
+	kind string // "visit", "pickup", "leave"; "book", "checkin", "call", "serve", "noshow", "cancel"
 	id   string
 }
 
@@ -238,6 +263,10 @@ type cluster struct {
 	seen  map[string]map[string][]engine.Appointment
 	step  int
 	began time.Time
+
+	// tokens: the schedule's requests for other sites' tokens
+	// (cluster_tokens_test.go); the owners' handlers fill them in.
+	tokens tokenDesk
 
 	errors         int
 	partitionsSeen int // partitions Serf noticed before the schedule went on
@@ -412,6 +441,7 @@ func (c *cluster) start(s *clusterSite) {
 		Log: s.st, Key: c.key, Listen: "127.0.0.1:0", Logger: c.logger(s), Dial: c.net.dialer(s.i),
 		Interval: 80 * time.Millisecond, MaxBackoff: 400 * time.Millisecond,
 		HandshakeTimeout: 2 * time.Second, IdleTimeout: 2 * time.Second, Batch: 7 + c.rng.IntN(40),
+		Tokens: c.handOver(s.i, s.st),
 	})
 	if err != nil {
 		c.fatalf("node %s: %v", s.name, err)

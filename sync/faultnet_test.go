@@ -29,11 +29,14 @@ import (
 //     wait up to jitter, so that packets overtake each other.
 //
 // Connections already open when a cut comes stay open, as TCP connections
-// through a link that just failed would until they time out.
+// through a link that just failed would until they time out; sever cuts
+// two sites apart and drops the data-plane connections open between them,
+// as a cable pulled in the middle of an exchange.
 type simNet struct {
 	mu    gosync.Mutex
-	owner map[string]int  // listen address (data or gossip) → site
-	cut   map[[2]int]bool // {from, to}
+	owner map[string]int                       // listen address (data or gossip) → site
+	cut   map[[2]int]bool                      // {from, to}
+	open  map[[2]int]map[*trackedConn]struct{} // data-plane connections open, by {dialler, listener}
 	size  int
 
 	delay time.Duration // data plane, per write
@@ -45,6 +48,7 @@ type simNet struct {
 	rng *rand.Rand // faults' own dice, under mu: nodes call in from their goroutines
 
 	dials, refused, cutShort     atomic.Int64
+	severed                      atomic.Int64 // open connections dropped by sever
 	packets, lost, doubled, late atomic.Int64
 	streamsRefused               atomic.Int64
 }
@@ -52,7 +56,8 @@ type simNet struct {
 var errSimCut = errors.New("simnet: unreachable")
 
 func newSimNet(size int, seed uint64) *simNet {
-	return &simNet{owner: map[string]int{}, cut: map[[2]int]bool{}, size: size, rng: rand.New(rand.NewPCG(seed, 1))}
+	return &simNet{owner: map[string]int{}, cut: map[[2]int]bool{}, open: map[[2]int]map[*trackedConn]struct{}{},
+		size: size, rng: rand.New(rand.NewPCG(seed, 1))}
 }
 
 func (n *simNet) listen(site int, addr string) {
@@ -91,8 +96,47 @@ func (n *simNet) dialer(from int) func(ctx context.Context, addr string) (net.Co
 		if delay > 0 || budget >= 0 {
 			c = &faultConn{Conn: c, delay: delay, budget: budget, cuts: &n.cutShort}
 		}
-		return c, nil
+		to, known := n.site(addr)
+		if !known {
+			return c, nil
+		}
+		return n.track(c, [2]int{from, to}), nil
 	}
+}
+
+// site returns the site listening at addr.
+func (n *simNet) site(addr string) (int, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	to, known := n.owner[addr]
+	return to, known
+}
+
+// track registers a dialled connection between key's sites until it is
+// closed, so that sever can drop it.
+func (n *simNet) track(c net.Conn, key [2]int) *trackedConn {
+	tc := &trackedConn{Conn: c, n: n, key: key}
+	n.mu.Lock()
+	if n.open[key] == nil {
+		n.open[key] = map[*trackedConn]struct{}{}
+	}
+	n.open[key][tc] = struct{}{}
+	n.mu.Unlock()
+	return tc
+}
+
+// trackedConn is a data-plane connection the simNet knows is open.
+type trackedConn struct {
+	net.Conn
+	n   *simNet
+	key [2]int
+}
+
+func (c *trackedConn) Close() error {
+	c.n.mu.Lock()
+	delete(c.n.open[c.key], c)
+	c.n.mu.Unlock()
+	return c.Conn.Close()
 }
 
 // partition splits the sites into groups that cannot reach each other.
@@ -113,6 +157,33 @@ func (n *simNet) partition(groups [][]int) {
 			}
 		}
 	}
+}
+
+// cutPair cuts a and b apart, both ways, both planes; connections already
+// open between them stay open.
+func (n *simNet) cutPair(a, b int) {
+	n.mu.Lock()
+	n.cut[[2]int{a, b}], n.cut[[2]int{b, a}] = true, true
+	n.mu.Unlock()
+}
+
+// sever cuts a and b apart as cutPair does and drops every data-plane
+// connection open between them: a read or write in progress on either
+// end fails.
+func (n *simNet) sever(a, b int) {
+	n.mu.Lock()
+	n.cut[[2]int{a, b}], n.cut[[2]int{b, a}] = true, true
+	var drop []*trackedConn
+	for _, key := range [][2]int{{a, b}, {b, a}} {
+		for c := range n.open[key] {
+			drop = append(drop, c)
+		}
+	}
+	n.mu.Unlock()
+	for _, c := range drop {
+		c.Close()
+	}
+	n.severed.Add(int64(len(drop)))
 }
 
 // loseOneWay cuts from → to; to still reaches from.
@@ -145,8 +216,8 @@ func (n *simNet) setLine(delay time.Duration, flaky, loss, dup int, jitter time.
 }
 
 func (n *simNet) stats() string {
-	return fmt.Sprintf("data dials %d, refused %d, lines dropped %d; gossip packets %d, lost %d, doubled %d, late %d, streams refused %d",
-		n.dials.Load(), n.refused.Load(), n.cutShort.Load(),
+	return fmt.Sprintf("data dials %d, refused %d, lines dropped %d, connections severed %d; gossip packets %d, lost %d, doubled %d, late %d, streams refused %d",
+		n.dials.Load(), n.refused.Load(), n.cutShort.Load(), n.severed.Load(),
 		n.packets.Load(), n.lost.Load(), n.doubled.Load(), n.late.Load(), n.streamsRefused.Load())
 }
 

@@ -49,12 +49,18 @@ func (e *escrow) setDay(entity string, states map[engine.Cell]engine.TokenState)
 	e.gen++
 }
 
-// hold records the ticket token an appointment holds, or frees it.
+// hold records the ticket token an appointment holds, or frees it. A
+// ticket freed by a cancel may already be held by the booking that took it
+// again: one transaction can show both (the rebooking waited for the
+// cancel, see unshown.go) and indexes them in any order, so freeing
+// leaves another holder alone.
 func (e *escrow) hold(a engine.Appointment) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if old, ok := e.held[a.ID]; ok && (old != a.TicketToken || !a.Active()) {
-		delete(e.tickets, old)
+		if e.tickets[old] == a.ID {
+			delete(e.tickets, old)
+		}
 		delete(e.held, a.ID)
 		e.gen++
 	}
