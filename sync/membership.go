@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -135,20 +136,32 @@ func StartMembership(cfg MembershipConfig, logger *slog.Logger) (*Membership, er
 // line is back (Serf does not look for it at the new address by itself).
 const maxJoinWait = 10 * time.Second
 
-// retryJoin tries the configured sites with back-off until one answers;
-// after that Serf and its snapshot keep the membership.
+// retryJoin tries each configured site with back-off until it has answered
+// once; after that Serf and its snapshot keep the membership. Every one,
+// not just the first: a site that restarted on a new address while it
+// reached only some of them must still introduce itself to the others
+// once the line is back, because they hold only its old address and
+// Serf never looks for the new one.
 func (m *Membership) retryJoin(ctx context.Context, addrs []string) {
-	if len(addrs) == 0 {
-		return
-	}
+	pending := slices.Clone(addrs)
 	wait := time.Second
-	for {
-		n, err := m.serf.Join(addrs, true)
-		if n > 0 {
-			m.log.Info("joined cluster", "contacted", n)
+	for len(pending) > 0 {
+		var failed []string
+		var lastErr error
+		for _, addr := range pending {
+			if n, err := m.serf.Join([]string{addr}, true); n > 0 {
+				m.log.Info("joined cluster", "contacted", addr)
+			} else {
+				failed, lastErr = append(failed, addr), err
+			}
+		}
+		if len(failed) == 0 {
 			return
 		}
-		m.log.Warn("join failed, will retry", "addrs", strings.Join(addrs, ","), "in", wait, "err", err)
+		if len(failed) < len(pending) || wait == time.Second {
+			m.log.Warn("join failed, will retry", "addrs", strings.Join(failed, ","), "in", wait, "err", lastErr)
+		}
+		pending = failed
 		select {
 		case <-ctx.Done():
 			return
