@@ -49,18 +49,13 @@ func TestClusterClockAYearAhead(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no SIGTERM on Windows")
 	}
-	dir := t.TempDir()
-	bin := buildHeadless(t, dir)
-	key := filepath.Join(dir, "cluster.key")
-	runBin(t, bin, "keygen", key)
-	c := &cluster{t: t, bin: bin, key: key}
-	t.Cleanup(c.cleanup)
+	c, dir := newProcessCluster(t)
 
 	begun := time.Now()
 	s1 := c.start(site{name: "s1", building: "buergerbuero", data: filepath.Join(dir, "data1")}, "")
 	// The later --fake-time wins over the one startOn gives every site.
 	s2 := c.startOn(site{name: "s2", building: "rathaus-1", data: filepath.Join(dir, "data2")},
-		"127.0.0.1:0", s1.gossip, key, "--fake-time", "2027-11-18T08:05:00+01:00")
+		"127.0.0.1:0", s1.gossip, c.key, "--fake-time", "2027-11-18T08:05:00+01:00")
 	s3 := c.start(site{name: "s3", building: "propst-nuebel-strasse", data: filepath.Join(dir, "data3")}, s1.gossip)
 	sites := []*proc{s1, s2, s3}
 	status := func(p *proc) (futureStatus, error) {

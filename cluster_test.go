@@ -33,13 +33,8 @@ func TestCluster(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no SIGTERM on Windows")
 	}
-	dir := t.TempDir()
-	bin := buildHeadless(t, dir)
-	key := filepath.Join(dir, "cluster.key")
-	runBin(t, bin, "keygen", key)
-
-	c := &cluster{t: t, bin: bin, key: key}
-	t.Cleanup(c.cleanup)
+	c, dir := newProcessCluster(t)
+	bin := c.bin
 
 	s1 := c.start(site{name: "s1", building: "buergerbuero", data: filepath.Join(dir, "data1")}, "")
 	s2 := c.start(site{name: "s2", building: "rathaus-1", data: filepath.Join(dir, "data2")}, s1.gossip)
@@ -342,6 +337,20 @@ func TestCluster(t *testing.T) {
 	for _, p := range append(sites, s4) {
 		p.terminate(t)
 	}
+}
+
+// newProcessCluster builds the headless binary and a cluster key in a
+// fresh directory, for a test that runs real `pforte serve` processes; they
+// are killed, and their logs shown if the test failed, when it ends.
+func newProcessCluster(t *testing.T) (c *cluster, dir string) {
+	t.Helper()
+	dir = t.TempDir()
+	bin := buildHeadless(t, dir)
+	key := filepath.Join(dir, "cluster.key")
+	runBin(t, bin, "keygen", key)
+	c = &cluster{t: t, bin: bin, key: key}
+	t.Cleanup(c.cleanup)
+	return c, dir
 }
 
 type site struct {

@@ -40,12 +40,7 @@ func TestAcknowledgedWritesAreDurable(t *testing.T) {
 		t.Skip("strace is Linux only")
 	}
 	strace := mustStrace(t)
-	dir := t.TempDir()
-	bin := buildHeadless(t, dir)
-	key := filepath.Join(dir, "cluster.key")
-	runBin(t, bin, "keygen", key)
-	c := &cluster{t: t, bin: bin, key: key}
-	t.Cleanup(c.cleanup)
+	c, dir := newProcessCluster(t)
 
 	tracePath := filepath.Join(dir, "a.strace")
 	// -yy names every fd: a file by its path, a TCP socket by its two

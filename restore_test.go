@@ -25,12 +25,7 @@ func TestRestoredBackup(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no SIGTERM on Windows")
 	}
-	dir := t.TempDir()
-	bin := buildHeadless(t, dir)
-	key := filepath.Join(dir, "cluster.key")
-	runBin(t, bin, "keygen", key)
-	c := &cluster{t: t, bin: bin, key: key}
-	t.Cleanup(c.cleanup)
+	c, dir := newProcessCluster(t)
 
 	s1 := c.start(site{name: "s1", building: "buergerbuero", data: filepath.Join(dir, "data1")}, "")
 	s2site := site{name: "s2", building: "rathaus-1", data: filepath.Join(dir, "data2")}
