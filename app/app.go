@@ -99,7 +99,15 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("--data: %w", err)
 	}
-	st, err := store.Open(ctx, filepath.Join(cfg.DataDir, "pforte.db"), cfg.Site, cfg.Clock)
+	// The directory first: nothing in it is reachable by others from
+	// here on, even a file SQLite or Serf creates 0644 below.
+	if fixed, err := privateDataDir(cfg.DataDir); err != nil {
+		return nil, fmt.Errorf("--data: %w", err)
+	} else if fixed > 0 {
+		logger.Warn("data directory was open to others: made its files and directories private to this account",
+			"dir", cfg.DataDir, "fixed", fixed)
+	}
+	st, err := store.Open(ctx, filepath.Join(cfg.DataDir, dbFile), cfg.Site, cfg.Clock)
 	if err != nil {
 		return nil, err
 	}
@@ -120,6 +128,11 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.startJobs()
+	// What SQLite and Serf just created (the WAL, the SHM, the snapshot).
+	if _, err := privateDataDir(cfg.DataDir); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("--data: %w", err)
+	}
 	logger.Info("site open", "site", cfg.Site, "building", a.building.ID, "data", cfg.DataDir)
 	a.warnClockAhead()
 	return a, nil
