@@ -33,6 +33,7 @@ const ownWait = 8 * time.Second
 func (s *Store) HoldOwnWrites(grace time.Duration) {
 	s.ownMu.Lock()
 	s.ownUnconfirmed = true
+	s.ownGated.Store(true)
 	s.ownMu.Unlock()
 	time.AfterFunc(grace, func() {
 		s.ownMu.Lock()
@@ -53,6 +54,9 @@ func (s *Store) PeerHoldsOwn(seq uint64) {
 	changed := s.ownUnconfirmed || seq > s.ownFloor
 	s.ownUnconfirmed = false
 	s.ownFloor = max(s.ownFloor, seq)
+	if s.ownFloor > s.ownHeld() {
+		s.ownGated.Store(true)
+	}
 	if changed {
 		s.ownWake()
 	}
@@ -61,6 +65,9 @@ func (s *Store) PeerHoldsOwn(seq uint64) {
 // ownStored wakes the writes waiting in awaitOwn after a commit stored ops
 // of this site's own origin: they may be the ones a peer sent back.
 func (s *Store) ownStored() {
+	if !s.ownGated.Load() {
+		return
+	}
 	s.ownMu.Lock()
 	defer s.ownMu.Unlock()
 	if s.ownChanged != nil {
@@ -84,6 +91,7 @@ func (s *Store) ownReady(held uint64) (ok, behind bool, changed <-chan struct{})
 	s.ownMu.Lock()
 	defer s.ownMu.Unlock()
 	if !s.ownUnconfirmed && s.ownFloor <= held {
+		s.ownGated.Store(false)
 		return true, false, nil
 	}
 	if s.ownChanged == nil {
@@ -97,6 +105,9 @@ func (s *Store) ownReady(held uint64) (ok, behind bool, changed <-chan struct{})
 // it waits out the grace; once a peer is known to hold more of the site's
 // own ops, at most ownWait for them.
 func (s *Store) awaitOwn(ctx context.Context) error {
+	if !s.ownGated.Load() {
+		return nil // the common case, without a lock: every write passes here
+	}
 	var timeout <-chan time.Time
 	for {
 		ok, behind, changed := s.ownReady(s.ownHeld())
@@ -123,7 +134,13 @@ func (s *Store) awaitOwn(ctx context.Context) error {
 // while the write waited for the transaction. (A write that started
 // before the grace ended goes ahead: only a peer's word stops it here.)
 func (t *tx) checkOwnFloor(seq uint64) error {
-	if _, behind, _ := t.s.ownReady(seq - 1); behind {
+	if !t.s.ownGated.Load() {
+		return nil
+	}
+	t.s.ownMu.Lock()
+	behind := t.s.ownFloor >= seq
+	t.s.ownMu.Unlock()
+	if behind {
 		return t.s.catchingUp()
 	}
 	return nil

@@ -60,7 +60,10 @@ type Store struct {
 	// Own writes after a restore from a backup (restore.go), under ownMu:
 	// ownFloor is the highest own seq a peer holds; ownUnconfirmed, that
 	// no peer has said yet; ownChanged is closed when either changes.
+	// ownGated is set while either may hold a write back, so that a
+	// write checks without a lock that neither does (awaitOwn).
 	ownMu          sync.Mutex
+	ownGated       atomic.Bool
 	ownFloor       uint64
 	ownUnconfirmed bool
 	ownChanged     chan struct{}
