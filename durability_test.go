@@ -477,8 +477,10 @@ func parseStrace(out string) []syscallEvent {
 	var calls []syscallEvent
 	open := map[string]started{} // by pid
 	for n, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		// strace pads the pid to five columns ("6750  10:00…"): a
+		// fresh machine's pids are short.
 		pid, rest, _ := strings.Cut(line, " ")
-		at, rest, _ := strings.Cut(rest, " ")
+		at, rest, _ := strings.Cut(strings.TrimLeft(rest, " "), " ")
 		var s started
 		var tail string
 		switch {
@@ -563,13 +565,13 @@ func shorten(s string) string {
 
 // TestParseStrace pins down the strace format the durability test reads.
 func TestParseStrace(t *testing.T) {
-	out := `100 10:00:00.000001 read(7<TCP:[127.0.0.1:8080->127.0.0.1:5000]>, "P", 1) = 1
-101 10:00:00.000002 pwrite64(8</d/pforte.db-wal>, "\0\0\0\2\0\0\0\3\"\\\n\0018\0\0\0\0\0\0\0\0\0\0\0", 24, 32 <unfinished ...>
-100 10:00:00.000003 write(2</dev/null<char 1:3>>, "x) = 5", 6) = 6
-101 10:00:00.000004 <... pwrite64 resumed>) = 24
-100 10:00:00.000005 --- SIGURG {si_signo=SIGURG, si_code=SI_TKILL} ---
-100 10:00:00.000006 read(7<TCP:[127.0.0.1:8080->127.0.0.1:5000]>, 0xc000, 4096) = -1 EAGAIN (Resource temporarily unavailable)
-101 10:00:00.000007 fsync(8</d/pforte.db-wal>) = 0
+	out := `100   10:00:00.000001 read(7<TCP:[127.0.0.1:8080->127.0.0.1:5000]>, "P", 1) = 1
+10100 10:00:00.000002 pwrite64(8</d/pforte.db-wal>, "\0\0\0\2\0\0\0\3\"\\\n\0018\0\0\0\0\0\0\0\0\0\0\0", 24, 32 <unfinished ...>
+100   10:00:00.000003 write(2</dev/null<char 1:3>>, "x) = 5", 6) = 6
+10100 10:00:00.000004 <... pwrite64 resumed>) = 24
+100   10:00:00.000005 --- SIGURG {si_signo=SIGURG, si_code=SI_TKILL} ---
+100   10:00:00.000006 read(7<TCP:[127.0.0.1:8080->127.0.0.1:5000]>, 0xc000, 4096) = -1 EAGAIN (Resource temporarily unavailable)
+10100 10:00:00.000007 fsync(8</d/pforte.db-wal>) = 0
 `
 	calls := parseStrace(out)
 	type call struct {
