@@ -58,10 +58,17 @@ quiet() {
 
 port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# pick_port picks a free port below the kernel's ephemeral range: a port in
+# it may be the local end of one of the many connections the Go tests just
+# made (TIME_WAIT), and cupsd's bind then fails with "Address already in
+# use" although nothing listens there.
 pick_port() {
-	local p
+	local p lo=32768 span
+	read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+	span=$((lo - 20000))
+	((span >= 1000)) || span=12000
 	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((20000 + RANDOM % span))
 		port_is_free "$p" && { echo "$p"; return; }
 	done
 	echo "cups-test: no free port found" >&2
@@ -151,7 +158,16 @@ start() {
 		fi
 		sleep 0.1
 	done
-	port_is_free "$port" && { echo "cups-test: cupsd does not listen on $port; see $dir/log" >&2; stop; exit 1; }
+	if port_is_free "$port"; then
+		stop
+		if [[ -z ${PORT:-} && ${CUPS_TEST_TRY:-1} -lt 3 ]]; then
+			echo "cups-test: cupsd could not listen on $port ($(grep -o 'Unable to open listen socket.*' "$dir/log/error_log" | tail -n1)); another port" >&2
+			CUPS_TEST_TRY=$((${CUPS_TEST_TRY:-1} + 1)) start
+			return
+		fi
+		echo "cups-test: cupsd does not listen on $port; see $dir/log" >&2
+		exit 1
+	fi
 
 	export CUPS_SERVER=$dir/cups.sock
 	quiet lpadmin -p pforte-pdf -E -v "file://$dir/out.pdf" -P "$ppd" \
