@@ -145,7 +145,7 @@ func TestServe(t *testing.T) {
 		t.Fatalf("got %q, want listening on http://127.0.0.1:PORT", line)
 	}
 
-	res, err := http.Get(url + "/api/health")
+	res, err := httpClient.Get(url + "/api/health")
 	if err != nil {
 		t.Fatal(err)
 	}

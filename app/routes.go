@@ -340,7 +340,11 @@ type auditRecord struct{ entry engine.AuditEntry }
 // request's audit entry.
 func auditEntities(ctx context.Context, ids ...string) {
 	if rec, ok := ctx.Value(auditKey{}).(*auditRecord); ok {
-		rec.entry.Entities = append(rec.entry.Entities, ids...)
+		for _, id := range ids {
+			if !slices.Contains(rec.entry.Entities, id) {
+				rec.entry.Entities = append(rec.entry.Entities, id)
+			}
+		}
 	}
 }
 
