@@ -340,4 +340,3 @@ func (a *App) Close() error {
 	a.store = nil
 	return err
 }
-

@@ -131,4 +131,3 @@ func (s *site) pairDevice(t *testing.T, kind, building string) *site {
 	dev.post(t, "/api/devices/pair", `{"code":"`+strings.ToLower(strings.ReplaceAll(d.PairingCode, "-", ""))+`"}`).want(t, http.StatusOK, nil)
 	return dev
 }
-

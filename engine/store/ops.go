@@ -25,8 +25,8 @@ type tx struct {
 	configChanged bool
 	// principalsChanged: an account or device changed (Principals)
 	principalsChanged bool
-	seq           uint64 // the last seq this site wrote, including this transaction's ops
-	link          link   // the hash of one of this site's ops, for chaining the next
+	seq               uint64 // the last seq this site wrote, including this transaction's ops
+	link              link   // the hash of one of this site's ops, for chaining the next
 	// stored is, per origin, the highest seq this transaction stored
 	stored map[string]uint64
 	// tokenDays: the token states of the building's days it re-folded
