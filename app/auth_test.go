@@ -307,6 +307,7 @@ func TestAuditRecordsWhoLooked(t *testing.T) {
 	desk := s.as(t, "empfang")
 	desk.get(t, "/api/visits/"+v.ID).want(t, http.StatusOK, nil)
 	desk.get(t, "/api/visits?building=rathaus-1").want(t, http.StatusOK, nil)
+	desk.get(t, "/api/visits?building=rathaus-1").want(t, http.StatusOK, nil) // a reload: written once
 	_, res := s.signInAs(t, "leitung", "falsch")
 	res.wantError(t, http.StatusUnauthorized, engine.CodeUnauthenticated, "")
 
@@ -331,6 +332,19 @@ func TestAuditRecordsWhoLooked(t *testing.T) {
 		t.Errorf("failed sign-in not audited: %+v", es)
 	}
 	s.as(t, "empfang").get(t, "/api/audit").wantError(t, http.StatusForbidden, engine.CodeForbidden, "")
+
+	// The same read later is written again; printing is written every time.
+	s.clock.Add(11 * time.Minute)
+	desk.get(t, "/api/visits?building=rathaus-1").want(t, http.StatusOK, nil)
+	for i := 0; i < 2; i++ {
+		if r := desk.get(t, "/api/print/badge/"+v.ID+".pdf"); r.status != http.StatusOK {
+			t.Fatalf("badge: %d %s", r.status, r.body)
+		}
+	}
+	s.as(t, "datenschutz").get(t, "/api/audit?user=empfang").want(t, http.StatusOK, &es)
+	if len(es) != 5 || es[0].Action != "print" || es[1].Action != "print" || es[2].Route != "GET /api/visits" {
+		t.Errorf("audit after 11 minutes: %+v", es)
+	}
 }
 
 func contains(list []string, s string) bool {
