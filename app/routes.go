@@ -68,6 +68,10 @@ var (
 )
 
 func (a *App) routes() []route {
+	return slices.Concat(a.staffRoutes(), a.privacyRoutes(), a.retentionRoutes())
+}
+
+func (a *App) staffRoutes() []route {
 	return []route{
 		{pattern: "GET /api/health", handle: a.health, allow: openRoute()},
 		{pattern: "GET /api/session", handle: a.currentSession, allow: openRoute()},
