@@ -187,6 +187,7 @@ func (t *tx) refoldPrivacy(ctx context.Context, typ, id string, ops []engine.Op)
 		_, err = t.ExecContext(ctx, `INSERT INTO holds (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`, id, b)
 		return err
 	case engine.EntityErasure:
+		t.erased = true
 		for _, op := range ops {
 			e, err := engine.DecodeErasure(op)
 			if err != nil {

@@ -169,6 +169,7 @@ type effects struct {
 	configChanged     bool // buildings, services, staff, counters, rooms
 	principalsChanged bool // accounts, devices
 	privacyChanged    bool // holds, erasures
+	erased            bool // an erasure on request erased personal data: checkpoint
 }
 
 // merge adds a later job's effects to e (a batch's, for revert).
@@ -190,6 +191,7 @@ func (e *effects) merge(o *effects) {
 	e.configChanged = e.configChanged || o.configChanged
 	e.principalsChanged = e.principalsChanged || o.principalsChanged
 	e.privacyChanged = e.privacyChanged || o.privacyChanged
+	e.erased = e.erased || o.erased
 }
 
 // learn applies a released job's effects to the in-memory views, before
@@ -232,6 +234,13 @@ func (s *Store) committed(e *effects) error {
 	if e.privacyChanged {
 		if err := s.loadPrivacy(ctx); err != nil {
 			return fmt.Errorf("reload holds and erasures: %w", err)
+		}
+	}
+	if e.erased {
+		// The erased bytes must not wait in the WAL, nor in the database
+		// pages the WAL would replace, for the nightly checkpoint.
+		if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			return fmt.Errorf("checkpoint after erasure: %w", err)
 		}
 	}
 	if e.principalsChanged {
