@@ -18,6 +18,13 @@ const (
 	// CodeCatchingUp: the site is getting its own ops back from its peers
 	// (restored from a backup) and writes nothing until it holds them
 	CodeCatchingUp = "catching_up"
+	// Who may do what (app's gate): no session or device, no right to
+	// this route or building, too many failed attempts, a locked desk.
+	CodeUnauthenticated = "unauthenticated"
+	CodeForbidden       = "forbidden"
+	CodeTooMany         = "too_many_attempts"
+	CodeLocked          = "locked"
+	CodeConflict        = "conflict" // the name or thing exists already
 )
 
 // Error is the one error type of Pforte: a machine code, the field it is
@@ -76,6 +83,11 @@ func InvalidRule(field, rule, format string, args ...any) *Error {
 // NotFound reports that the entity named by field does not exist.
 func NotFound(field, format string, args ...any) *Error {
 	return &Error{Code: CodeNotFound, Field: field, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Conflict reports that what is to be created exists already.
+func Conflict(field, format string, args ...any) *Error {
+	return &Error{Code: CodeConflict, Field: field, Detail: fmt.Sprintf(format, args...)}
 }
 
 // InvalidState reports that an entity cannot make the asked transition;

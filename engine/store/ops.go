@@ -23,6 +23,8 @@ type tx struct {
 	appointments  map[string]engine.Appointment
 	removed       []string
 	configChanged bool
+	// principalsChanged: an account or device changed (Principals)
+	principalsChanged bool
 	seq           uint64 // the last seq this site wrote, including this transaction's ops
 	link          link   // the hash of one of this site's ops, for chaining the next
 	// stored is, per origin, the highest seq this transaction stored
@@ -289,6 +291,8 @@ func (t *tx) refoldOps(ctx context.Context, typ, id string, ops []engine.Op) err
 			id, a.Building, engine.Day(a.Start), a.Start.UnixMilli(), a.Status, a.Code, a.Citizen.BirthDate,
 			unixMilliOrZero(a.CalledAt), doc)
 		return err
+	case engine.EntityAccount, engine.EntityDevice, engine.EntityAudit:
+		return t.refoldPrincipal(ctx, typ, id, ops)
 	case engine.EntityBuilding, engine.EntityService, engine.EntityStaff, engine.EntityCounter, engine.EntityRoom:
 		t.configChanged = true
 		table := configTables[typ]

@@ -373,6 +373,9 @@ var knownKinds = map[string]bool{
 	engine.KindApptBooked: true, engine.KindApptCancelled: true, engine.KindApptCheckedIn: true,
 	engine.KindApptCalled: true, engine.KindApptServed: true, engine.KindApptNoShow: true,
 	engine.KindTokensTransferred: true, engine.KindInboxAdded: true, engine.KindInboxResolved: true,
+	engine.KindAccountDefined: true, engine.KindAccountPassword: true, engine.KindAccountPIN: true,
+	engine.KindDeviceAdded: true, engine.KindDevicePaired: true, engine.KindDeviceRevoked: true,
+	engine.KindAuditRecorded: true,
 }
 
 // wellFormed checks that an op can be stored and folded. A remote op that
@@ -398,7 +401,8 @@ func wellFormed(op engine.Op) error {
 	}
 	typ := engine.EntityType(op.Kind)
 	if _, config := configTables[typ]; !config && typ != engine.EntityVisit && typ != engine.EntityAppointment &&
-		typ != engine.EntityTokens && typ != engine.EntityInbox {
+		typ != engine.EntityTokens && typ != engine.EntityInbox && typ != engine.EntityAccount &&
+		typ != engine.EntityDevice && typ != engine.EntityAudit {
 		return fmt.Errorf("unknown entity type %q", typ)
 	}
 	if !knownKinds[op.Kind] {
@@ -417,6 +421,12 @@ func wellFormed(op engine.Op) error {
 		_, err = engine.DecodeTransfer(op)
 	case engine.EntityInbox:
 		err = engine.DecodeInboxOp(op)
+	case engine.EntityAccount:
+		_, _, err = engine.FoldAccount(op.Entity, []engine.Op{op})
+	case engine.EntityDevice:
+		_, _, err = engine.FoldDevice(op.Entity, []engine.Op{op})
+	case engine.EntityAudit:
+		_, _, err = engine.FoldAudit(op.Entity, []engine.Op{op})
 	case engine.EntityBuilding:
 		err = decodes[engine.Building](op.Data)
 	case engine.EntityService:

@@ -56,6 +56,8 @@ type Store struct {
 	stmts     sync.Map                       // query → *sql.Stmt, see prepared
 	occ       *engine.OccupancyIndex         // active appointments, in memory
 	cat       atomic.Pointer[engine.Catalog] // configuration snapshot
+	// principals: accounts and devices, what each request is checked against
+	principals atomic.Pointer[Principals]
 
 	// Own writes after a restore from a backup (restore.go), under ownMu:
 	// ownFloor is the highest own seq a peer holds; ownUnconfirmed, that
@@ -138,6 +140,10 @@ func Open(ctx context.Context, path, site string, clock engine.Clock) (*Store, e
 		return nil, err
 	}
 	if err := s.loadEscrow(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.loadPrincipals(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -88,7 +88,7 @@ func (s *Store) runBatch(batch []*job) {
 
 	var ran []*job                   // jobs that wrote and wait for the commit
 	var applied []engine.Appointment // what the occupancy learnt before the commit
-	seq, chain, configChanged, tokensChanged := s.seq, s.link, false, false
+	seq, chain, configChanged, tokensChanged, principalsChanged := s.seq, s.link, false, false, false
 	stored := map[string]uint64{} // per origin, the highest seq the batch stored
 	for i, j := range batch {
 		if configChanged {
@@ -148,6 +148,7 @@ func (s *Store) runBatch(batch []*job) {
 			tokensChanged = true
 		}
 		configChanged = configChanged || t.configChanged
+		principalsChanged = principalsChanged || t.principalsChanged
 		ran = append(ran, j)
 	}
 	if err := sqlTx.Commit(); err != nil {
@@ -167,6 +168,11 @@ func (s *Store) runBatch(batch []*job) {
 		(*f)()
 	}
 	var err2 error
+	if principalsChanged {
+		if err := s.loadPrincipals(context.Background()); err != nil {
+			err2 = fmt.Errorf("reload accounts and devices: %w", err)
+		}
+	}
 	if configChanged {
 		homes := homeSites(s.cat.Load())
 		if err := s.loadCatalog(context.Background()); err != nil {
