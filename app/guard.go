@@ -45,9 +45,9 @@ type GuardOptions struct {
 	// its port (a Host without one means the scheme's default port).
 	Listen string
 	// PublicNames are further names the server is reached by (DNS names
-	// of the machine, a name on the town's CA certificate). A name with a
-	// port ("pforte.rathaus.local:443", behind a port forward) matches
-	// only that port; without one, the listen port.
+	// of the machine, a name on the town's CA certificate), with the
+	// listen port; one given with a port ("pforte.rathaus.local:443",
+	// behind a port forward) with that port too.
 	PublicNames []string
 	// MaxStreamsPerClient and MaxStreams cap the open event streams
 	// (/api/visits/stream, /api/calls/stream) per client address and in
