@@ -264,7 +264,7 @@ func TestGuardSecurityHeaders(t *testing.T) {
 				}
 			}
 			csp := h.Get("Content-Security-Policy")
-			for _, d := range []string{"default-src 'self'", "script-src 'self';", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"} {
+			for _, d := range []string{"default-src 'self'", "script-src 'self';", "style-src 'self';", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"} {
 				if !strings.Contains(csp, d) {
 					t.Errorf("Content-Security-Policy %q lacks %q", csp, d)
 				}
