@@ -182,6 +182,11 @@ func serve(args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
 		return fmt.Errorf("listen on %s: %w", nf.listen, err)
 	}
 	defer ln.Close()
+	// A name in --listen is one the server goes by: the Host check and the
+	// certificate see only the address it resolved to.
+	if h := listenHost(nf.listen); h != "" && net.ParseIP(strings.Trim(h, "[]")) == nil {
+		nf.publicNames = append(nf.publicNames, h)
+	}
 	srv := app.Server(app.Guard(app.WithFrontend(a.Handler(), frontend.Assets()), app.GuardOptions{
 		Listen:      ln.Addr().String(),
 		PublicNames: nf.publicNames,
