@@ -52,7 +52,7 @@ func runDesktop(ctx context.Context, a *app.App, assets fs.FS, logger *slog.Logg
 		MinHeight: 640,
 		AssetServer: &assetserver.Options{
 			Assets:  assets,
-			Handler: a.Handler(),
+			Handler: app.WithCookieJar(a.Handler()),
 		},
 		OnStartup: func(wctx context.Context) {
 			w.start(wctx)

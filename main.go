@@ -8,6 +8,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -48,6 +49,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = desktop(args, stderr, logger)
 	case "keygen":
 		err = keygen(args, stdout)
+	case "user":
+		err = user(args, os.Stdin, stdout, stderr, logger)
 	case "version":
 		fmt.Fprintln(stdout, "pforte", version)
 	case "help", "-h", "--help":
@@ -76,6 +79,8 @@ func usage(w io.Writer) {
                [--insecure-http]
   pforte [same flags]     the desktop window (desktop build only)
   pforte keygen FILE      write a new cluster key
+  pforte user add --data DIR --name NAME --role ROLE[,ROLE] [--full-name TEXT] [--building ID[,ID]]
+                          add a staff account to a stopped site (password on standard input)
   pforte version
 
 serve listens on 127.0.0.1:8080 (plain HTTP, this machine only) unless --listen
@@ -176,6 +181,9 @@ func serve(args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
 		return stoppedEarly(ctx, err)
 	}
 	defer a.Close()
+	if code := a.SetupCode(); code != "" {
+		fmt.Fprintf(stdout, "setup code: %s (no accounts yet: open the page below and create the first admin under Einrichtung)\n", code)
+	}
 
 	ln, err := net.Listen("tcp", nf.listen)
 	if err != nil {
@@ -297,5 +305,48 @@ func keygen(args []string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote cluster key to %s (keep it secret; copy it to every site)\n", args[0])
+	return nil
+}
+
+// user runs `pforte user add`: an account for a stopped site, the password
+// read from standard input (one line), never from the command line.
+func user(args []string, stdin io.Reader, stdout, stderr io.Writer, logger *slog.Logger) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("usage: pforte user add --data DIR --name NAME --role ROLE[,ROLE] (password on standard input)")
+	}
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dataDir := fs.String("data", app.DefaultConfig().DataDir, "the site's data directory")
+	name := fs.String("name", "", "the user name to sign in with")
+	fullName := fs.String("full-name", "", "the name shown (default: NAME)")
+	roles := fs.String("role", "", "comma-separated roles: "+strings.Join(engine.Roles, ", "))
+	buildings := fs.String("building", "", "comma-separated buildings the account is limited to (default: all)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *fullName == "" {
+		*fullName = *name
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("password: %w", err)
+	}
+	password := strings.TrimRight(line, "\r\n")
+	spec := engine.AccountSpec{User: *name, Name: *fullName, Roles: splitList(*roles), Buildings: splitList(*buildings)}
+	acc, err := app.AddUser(context.Background(), *dataDir, spec, password, logger)
+	if err != nil {
+		if e := engine.AsError(err); e.Code == engine.CodeInvalidField || e.Code == engine.CodeConflict {
+			flagOf := map[string]string{"user": "--name", "name": "--full-name", "roles": "--role", "buildings": "--building"}[e.Field]
+			if flagOf == "" {
+				flagOf = e.Field
+			}
+			return fmt.Errorf("%s: %s", flagOf, e.Detail)
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "added %s (%s) with roles %s\n", acc.ID, acc.Name, strings.Join(acc.Roles, ","))
 	return nil
 }

@@ -117,7 +117,7 @@ func (a *App) putAllotments(w http.ResponseWriter, r *http.Request) {
 			"Kontingente können in dieser Version noch nicht gespeichert werden."))
 		return
 	}
-	if err := definer.DefineBuilding(r.Context(), a.author(), b); err != nil {
+	if err := definer.DefineBuilding(r.Context(), a.author(r.Context()), b); err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -221,7 +221,7 @@ func checkSiteName(field, s string) error {
 func (a *App) reconcileTokens(ctx context.Context) {
 	a.reconcileMu.Lock()
 	defer a.reconcileMu.Unlock()
-	n, err := a.store.ReconcileTokens(ctx, a.author())
+	n, err := a.store.ReconcileTokens(ctx, a.author(ctx))
 	if err != nil {
 		a.log.Error("hand on capacity tokens", "err", err)
 		return

@@ -85,6 +85,16 @@ type App struct {
 	closeOnce sync.Once
 	// reconcileMu: one capacity-token reconciliation at a time (allotments.go).
 	reconcileMu sync.Mutex
+	// Who is asking (auth.go): sessions, and the throttles that slow
+	// down guessing passwords, PINs, pairing codes and birth dates.
+	sessions      *sessionTable
+	signIns       *throttle // per address and user name
+	signInsByAddr *throttle // per address, any user name
+	unlocks       *throttle // per session
+	pairings      *throttle // per address
+	kioskMisses   *throttle // per kiosk: check-ins that found nothing
+	setupMu       sync.Mutex
+	setupCode     string // creates the first admin; "" once one exists
 }
 
 // Open opens the site's database (seeding the demo on request), checks the
@@ -111,7 +121,14 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: logger, clock: cfg.Clock, store: st, calls: newCallBroker(), visitHub: newVisitBroker(), done: make(chan struct{})}
+	a := &App{cfg: cfg, log: logger, clock: cfg.Clock, store: st, calls: newCallBroker(), visitHub: newVisitBroker(), done: make(chan struct{}),
+		sessions:      newSessionTable(),
+		signIns:       newThrottle(5, time.Second, 15*time.Minute),
+		signInsByAddr: newThrottle(30, time.Second, 15*time.Minute),
+		unlocks:       newThrottle(5, time.Second, 15*time.Minute),
+		pairings:      newThrottle(5, time.Second, 15*time.Minute),
+		kioskMisses:   newThrottle(5, 2*time.Second, 5*time.Minute),
+	}
 	if err := a.init(ctx); err != nil {
 		st.Close()
 		return nil, err
@@ -165,9 +182,21 @@ func (a *App) init(ctx context.Context) error {
 		want = buildings[0].ID
 	}
 	i := slices.Index(ids, want)
+	if len(a.store.Principals().Accounts) == 0 {
+		// A new installation: the first admin is created with this code
+		// on the setup page (#/einrichtung). main prints it too.
+		a.setupCode = newCode()
+		a.log.Warn("no accounts yet: open the UI and create the first admin with the setup code", "setup_code", a.setupCode)
+	}
 	switch {
+	case len(buildings) == 0 && a.cfg.Building == "":
+		return errors.New("--building: the database has no buildings yet; start with --demo to try Pforte, or name the building this site will stand in")
 	case len(buildings) == 0:
-		return errors.New("--building: the database has no buildings yet; start with --demo to try Pforte")
+		// Set up first: the configuration comes from the cluster or the
+		// admin; the site stands in its building once it knows it.
+		a.log.Warn("the database has no buildings yet: screens answer once the configuration arrived (restart then)", "building", want)
+		a.building = engine.Building{ID: want}
+		return nil
 	case want == "":
 		return fmt.Errorf("--building: name the building this site stands in (one of %s)", strings.Join(ids, ", "))
 	case i < 0:
@@ -312,5 +341,3 @@ func (a *App) Close() error {
 	return err
 }
 
-// author names who made a change. Until staff sign in, it is the site.
-func (a *App) author() string { return a.cfg.Site }

@@ -307,17 +307,17 @@ func (a *App) appointment(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) cancel(w http.ResponseWriter, r *http.Request) {
-	ap, err := a.store.Cancel(r.Context(), a.author(), r.PathValue("id"))
+	ap, err := a.store.Cancel(r.Context(), a.author(r.Context()), r.PathValue("id"))
 	a.writeAppointment(w, r, http.StatusOK, ap, err)
 }
 
 func (a *App) serve(w http.ResponseWriter, r *http.Request) {
-	ap, err := a.store.Serve(r.Context(), a.author(), r.PathValue("id"))
+	ap, err := a.store.Serve(r.Context(), a.author(r.Context()), r.PathValue("id"))
 	a.writeAppointment(w, r, http.StatusOK, ap, err)
 }
 
 func (a *App) noShow(w http.ResponseWriter, r *http.Request) {
-	ap, err := a.store.NoShow(r.Context(), a.author(), r.PathValue("id"))
+	ap, err := a.store.NoShow(r.Context(), a.author(r.Context()), r.PathValue("id"))
 	a.writeAppointment(w, r, http.StatusOK, ap, err)
 }
 
@@ -334,7 +334,7 @@ func (a *App) move(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	ap, err := a.store.Move(r.Context(), a.author(), r.PathValue("id"), start)
+	ap, err := a.store.Move(r.Context(), a.author(r.Context()), r.PathValue("id"), start)
 	a.writeAppointment(w, r, http.StatusOK, ap, err)
 }
 
@@ -356,12 +356,58 @@ func (a *App) checkin(w http.ResponseWriter, r *http.Request) {
 	if req.Building == "" {
 		req.Building = a.building.ID
 	}
-	ap, err := a.store.CheckIn(r.Context(), a.author(), store.CheckInRequest(req))
+	p := principalOf(r.Context())
+	kiosk := p != nil && p.isDevice()
+	now := a.clock.Now()
+	if kiosk {
+		if d := a.kioskMisses.wait(p.device.ID, now); d > 0 {
+			a.tooMany(w, r, d)
+			return
+		}
+	}
+	ap, err := a.store.CheckIn(r.Context(), a.author(r.Context()), store.CheckInRequest(req))
 	if err != nil {
+		if kiosk && engine.AsError(err).Code == engine.CodeNotFound {
+			// Guessing birth dates at the public terminal slows down.
+			a.kioskMisses.fail(p.device.ID, now)
+		}
 		a.fail(w, r, err)
 		return
 	}
+	auditEntities(r.Context(), ap.ID)
+	if kiosk {
+		a.kioskMisses.ok(p.device.ID)
+		writeJSON(w, http.StatusOK, map[string]any{"appointment": a.kioskAppointmentJSON(ap), "ticket": ap.Ticket})
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"appointment": a.appointmentJSON(ap), "ticket": ap.Ticket})
+}
+
+// kioskAppointmentJSON is what the public terminal shows of a check-in:
+// the ticket, where and when; never who (name, birth date, phone, e-mail)
+// and not the code that checks the appointment in.
+type kioskAppointment struct {
+	ID           string   `json:"id"`
+	Building     string   `json:"building"`
+	Services     []string `json:"services"`
+	ServiceNames []string `json:"service_names"`
+	Documents    []string `json:"documents"`
+	Start        string   `json:"start"`
+	End          string   `json:"end"`
+	Status       string   `json:"status"`
+	Counter      string   `json:"counter"`
+	CounterName  string   `json:"counter_name"`
+	Room         string   `json:"room,omitempty"`
+	RoomName     string   `json:"room_name,omitempty"`
+	Ticket       string   `json:"ticket"`
+	CheckedInAt  string   `json:"checked_in_at,omitempty"`
+}
+
+func (a *App) kioskAppointmentJSON(ap engine.Appointment) kioskAppointment {
+	full := a.appointmentJSON(ap)
+	return kioskAppointment{ID: full.ID, Building: full.Building, Services: full.Services, ServiceNames: full.ServiceNames,
+		Documents: full.Documents, Start: full.Start, End: full.End, Status: full.Status, Counter: full.Counter,
+		CounterName: full.CounterName, Room: full.Room, RoomName: full.RoomName, Ticket: full.Ticket, CheckedInAt: full.CheckedInAt}
 }
 
 // callJSON is one call on the monitor: "A-017 → Schalter 3".
@@ -392,7 +438,7 @@ func (a *App) writeCall(w http.ResponseWriter, r *http.Request, ap engine.Appoin
 }
 
 func (a *App) callNext(w http.ResponseWriter, r *http.Request) {
-	ap, err := a.store.CallNext(r.Context(), a.author(), r.PathValue("id"))
+	ap, err := a.store.CallNext(r.Context(), a.author(r.Context()), r.PathValue("id"))
 	a.writeCall(w, r, ap, err)
 }
 
@@ -404,7 +450,7 @@ func (a *App) call(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	ap, err := a.store.Call(r.Context(), a.author(), r.PathValue("id"), strings.TrimSpace(req.Counter))
+	ap, err := a.store.Call(r.Context(), a.author(r.Context()), r.PathValue("id"), strings.TrimSpace(req.Counter))
 	a.writeCall(w, r, ap, err)
 }
 

@@ -558,7 +558,7 @@ func TestCallStream(t *testing.T) {
 	a := s.mustBook(t, bookBody(berlin(today, "08:30"), klaus, "personalausweis"))
 	s.post(t, "/api/checkin", `{"code":"`+a.Code+`"}`).want(t, http.StatusOK, nil)
 
-	next := sseLines(t, s.url+"/api/calls/stream?building=buergerbuero")
+	next := sseLines(t, s, s.url+"/api/calls/stream?building=buergerbuero")
 	// The greeting comes after the subscription: a call from now on is
 	// streamed.
 	next("greeting", 5*time.Second, func(l string) bool { return l == ": building buergerbuero" })

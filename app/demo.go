@@ -41,7 +41,38 @@ func DemoOps() []engine.Op {
 	for _, r := range demoRooms() {
 		add(engine.KindRoomDefined, r.ID, r)
 	}
+	for _, spec := range demoAccounts() {
+		add(engine.KindAccountDefined, spec.User, engine.Account{ID: spec.User, Name: spec.Name, Roles: spec.Roles, Buildings: []string{}})
+		pw := engine.PasswordOp(spec.User, demoPasswordHash)
+		op := ops[len(ops)-1]
+		pw.Origin, pw.Author, pw.Seq, pw.HLC = op.Origin, op.Author, op.Seq+1, op.HLC+1
+		ops = append(ops, pw)
+	}
 	return ops
+}
+
+// demoPasswordHash is the hash of the demo accounts' password "demo",
+// salted with "pforte-demo-salt" (engine.HashPasswordWithSalt): every demo
+// site must write the very same ops, so the salt is fixed, and the result
+// is kept here so that no start pays for it. Demo only: a real account
+// gets a random salt.
+const demoPasswordHash = "$argon2id$v=19$m=65536,t=3,p=4$cGZvcnRlLWRlbW8tc2FsdA$o+ssL9aXDdQTiEW8YTORWXUR/mmqO+HKiSdonqDT03M"
+
+// DemoPassword is the password of every demo account.
+const DemoPassword = "demo"
+
+// demoAccounts: one account per role, user name = role name, and "demo"
+// holding every role (for scripts and outside tests).
+func demoAccounts() []engine.AccountSpec {
+	names := map[string]string{
+		engine.RoleReception: "Empfang (Demo)", engine.RoleClerk: "Sachbearbeitung (Demo)",
+		engine.RoleManager: "Leitung (Demo)", engine.RoleAdmin: "Verwaltung (Demo)", engine.RolePrivacy: "Datenschutz (Demo)",
+	}
+	var out []engine.AccountSpec
+	for _, role := range engine.Roles {
+		out = append(out, engine.AccountSpec{User: role, Name: names[role], Roles: []string{role}})
+	}
+	return append(out, engine.AccountSpec{User: "demo", Name: "Demo (alle Rollen)", Roles: engine.Roles})
 }
 
 // townHallHours: Mon–Wed 08:30–12:30 and 13:00–16:00; Thu 08:30–12:30 and

@@ -26,3 +26,14 @@ func (a *App) RedefineBuildingForTest(ctx context.Context, b engine.Building) er
 func (a *App) BuildingForTest(ctx context.Context, id string) (engine.Building, error) {
 	return a.store.Building(ctx, id)
 }
+
+// SessionForTest signs user in without the password (the sign-in itself
+// has its own tests, and argon2id under the race detector costs seconds)
+// and returns the session cookie's value.
+func (a *App) SessionForTest(user string) string {
+	token, _ := a.sessions.create(user, a.clock.Now())
+	return token
+}
+
+// SessionCookie is the name of the session cookie.
+const SessionCookie = sessionCookie

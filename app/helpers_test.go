@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +31,19 @@ type site struct {
 	url   string
 	clock *engine.FixedClock
 	cfg   app.Config // as opened, for tests that join a site's cluster
+	// client carries the session of whoever the test acts as ("demo",
+	// every role, unless as says otherwise); no cookie jar: nobody.
+	client *http.Client
+	auth   *signedIn // nil: nobody signed in
+}
+
+// signedIn is the session a test site's requests carry. Tests move the
+// clock by hours, past the idle lock and the end of a session: a request
+// after the clock moved signs in again, as the person at the desk would.
+type signedIn struct {
+	user string
+	at   time.Time
+	jar  http.CookieJar
 }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -46,7 +61,45 @@ func openSite(t *testing.T, cfg app.Config, clock *engine.FixedClock) *site {
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(func() { a.Close() })
 	t.Cleanup(srv.Close) // runs first: no request is in flight when the app closes
-	return &site{app: a, url: srv.URL, clock: clock, cfg: cfg}
+	return (&site{app: a, url: srv.URL, clock: clock, cfg: cfg}).as(t, "demo")
+}
+
+// as returns the site as seen by user signed in (a new session); "" is
+// nobody signed in.
+func (s *site) as(t *testing.T, user string) *site {
+	t.Helper()
+	c := *s
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	c.client = &http.Client{Transport: tr, Timeout: 60 * time.Second}
+	c.auth = nil
+	if user != "" {
+		jar, err := cookiejar.New(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.client.Jar = jar
+		c.auth = &signedIn{user: user, jar: jar}
+		c.signIn()
+	}
+	return &c
+}
+
+// signIn gives the site's client a fresh session when the clock moved.
+func (s *site) signIn() {
+	if s.auth == nil {
+		return
+	}
+	now := time.Now()
+	if s.clock != nil {
+		now = s.clock.Now()
+	}
+	if !s.auth.at.IsZero() && now.Sub(s.auth.at).Abs() < time.Minute {
+		return
+	}
+	s.auth.at = now
+	u, _ := url.Parse(s.url)
+	s.auth.jar.SetCookies(u, []*http.Cookie{{Name: app.SessionCookie, Value: s.app.SessionForTest(s.auth.user)}})
 }
 
 // openDemo opens a fresh demo site "test" standing in rathaus-1.
@@ -76,7 +129,8 @@ func (s *site) do(t *testing.T, method, path string, body io.Reader) response {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	res, err := http.DefaultClient.Do(req)
+	s.signIn()
+	res, err := s.client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}

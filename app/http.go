@@ -18,55 +18,9 @@ const maxBody = 64 << 10
 // Wails' asset server) and the headless server use this same handler.
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/health", a.health)
-	mux.HandleFunc("GET /api/buildings", a.buildings)
-	mux.HandleFunc("GET /api/services", a.services)
-	mux.HandleFunc("GET /api/staff", a.staff)
-	mux.HandleFunc("POST /api/visits", a.registerVisit)
-	mux.HandleFunc("GET /api/visits", a.visits)
-	mux.HandleFunc("GET /api/visits/present", a.present)
-	mux.HandleFunc("GET /api/visits/stream", a.visitStream)
-	mux.HandleFunc("GET /api/visits/host", a.hostVisits)
-	mux.HandleFunc("GET /api/visits/recent", a.recentVisits)
-	mux.HandleFunc("GET /api/visits/{id}", a.visit)
-	mux.HandleFunc("POST /api/visits/{id}/pickup", a.pickUp)
-	mux.HandleFunc("POST /api/visits/{id}/leave", a.leave)
-	mux.HandleFunc("POST /api/visits/{id}/coming", a.coming)
-	mux.HandleFunc("GET /api/print/evacuation.pdf", a.evacuationPDF)
-	mux.HandleFunc("GET /api/print/badge/{file}", a.badgePDF)
-	mux.HandleFunc("GET /api/print/slip/{file}", a.slipPDF)
-	mux.HandleFunc("GET /api/print/daily-sheet.pdf", a.dailySheetPDF)
-	mux.HandleFunc("GET /api/print/attendance.pdf", a.attendancePDF)
-	mux.HandleFunc("GET /api/print/printers", a.printers)
-	mux.HandleFunc("GET /api/print/jobs", a.printJobs)
-	mux.HandleFunc("POST /api/print/jobs", a.createPrintJob)
-	mux.HandleFunc("POST /api/print/jobs/{id}/retry", a.retryPrintJob)
-	mux.HandleFunc("DELETE /api/print/jobs/{id}", a.deletePrintJob)
-	mux.HandleFunc("GET /api/settings/printers", a.printerSettings)
-	mux.HandleFunc("PUT /api/settings/printers", a.putPrinterSettings)
-	mux.HandleFunc("GET /api/sync/status", a.syncStatus)
-	mux.HandleFunc("GET /api/counters", a.counters)
-	mux.HandleFunc("GET /api/rooms", a.rooms)
-	mux.HandleFunc("GET /api/calendar", a.calendar)
-	mux.HandleFunc("GET /api/slots", a.slots)
-	mux.HandleFunc("POST /api/appointments", a.book)
-	mux.HandleFunc("GET /api/appointments", a.appointments)
-	mux.HandleFunc("GET /api/appointments/{id}", a.appointment)
-	mux.HandleFunc("POST /api/appointments/{id}/cancel", a.cancel)
-	mux.HandleFunc("POST /api/appointments/{id}/move", a.move)
-	mux.HandleFunc("POST /api/appointments/{id}/call", a.call)
-	mux.HandleFunc("POST /api/appointments/{id}/served", a.serve)
-	mux.HandleFunc("POST /api/appointments/{id}/no-show", a.noShow)
-	mux.HandleFunc("POST /api/checkin", a.checkin)
-	mux.HandleFunc("POST /api/counters/{id}/call-next", a.callNext)
-	mux.HandleFunc("GET /api/calls", a.recentCalls)
-	mux.HandleFunc("GET /api/calls/stream", a.callStream)
-	mux.HandleFunc("GET /api/inbox", a.inbox)
-	mux.HandleFunc("POST /api/inbox/{id}/resolve", a.resolveInbox)
-	mux.HandleFunc("POST /api/counters/{id}/absences", a.addAbsence)
-	mux.HandleFunc("GET /api/allotments", a.allotments)
-	mux.HandleFunc("PUT /api/buildings/{id}/allotments", a.putAllotments)
-	mux.HandleFunc("GET /api/tokens/summary", a.tokenSummary)
+	for _, rt := range a.routes() {
+		mux.Handle(rt.pattern, a.gate(rt))
+	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, errorBody("not_found", "", "Diese Schnittstelle gibt es nicht."))
 	})
@@ -213,9 +167,15 @@ func (a *App) dayParamNamed(r *http.Request, name string) (string, error) {
 	return engine.ParseDay(name, d)
 }
 
+// health serves GET /api/health: to anyone that the site is up and its
+// version; to a signed-in person or device also where it stands.
 func (a *App) health(w http.ResponseWriter, r *http.Request) {
+	if principalOf(r.Context()) == nil {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": a.cfg.Version})
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]string{
-		"site": a.cfg.Site, "building": a.building.ID, "version": a.cfg.Version,
+		"status": "ok", "site": a.cfg.Site, "building": a.building.ID, "version": a.cfg.Version,
 		// The screens take "today" from here, not from the browser's clock.
 		"now": apiTime(a.clock.Now()),
 	})

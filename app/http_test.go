@@ -448,7 +448,7 @@ func TestOpenRefuses(t *testing.T) {
 			append([]string{`"nope"`}, demoBuildingIDs...)},
 		{"no building named", app.Config{DataDir: t.TempDir(), Site: "test", Demo: true}, demoBuildingIDs},
 		{"no site name", app.Config{DataDir: t.TempDir(), Building: "rathaus-1", Demo: true}, []string{"site"}},
-		{"empty database without demo", app.Config{DataDir: t.TempDir(), Site: "test", Building: "rathaus-1"}, []string{"--demo"}},
+		{"empty database without demo or building", app.Config{DataDir: t.TempDir(), Site: "test"}, []string{"--demo", "--building"}},
 		{"another site's data", app.Config{DataDir: seeded, Site: "other", Building: "rathaus-1"}, []string{"site", "test"}},
 	}
 	for _, tt := range tests {
@@ -481,7 +481,7 @@ func TestWithFrontend(t *testing.T) {
 	}
 	srv := httptest.NewServer(app.WithFrontend(a.Handler(), assets))
 	t.Cleanup(srv.Close)
-	s := &site{app: a, url: srv.URL}
+	s := (&site{app: a, url: srv.URL}).as(t, "demo")
 
 	tests := []struct {
 		name, path  string

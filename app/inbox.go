@@ -16,7 +16,7 @@ import (
 
 // relocate runs displacement and logs what it did.
 func (a *App) relocate(ctx context.Context) {
-	n, err := a.store.RelocateDisplaced(ctx, a.author())
+	n, err := a.store.RelocateDisplaced(ctx, a.author(ctx))
 	if err != nil {
 		a.log.Error("relocate displaced appointments", "err", err)
 	}
@@ -76,7 +76,7 @@ func (a *App) resolveInbox(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	e, err := a.store.ResolveInbox(r.Context(), a.author(), r.PathValue("id"), body.Action)
+	e, err := a.store.ResolveInbox(r.Context(), a.author(r.Context()), r.PathValue("id"), body.Action)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -92,7 +92,7 @@ func (a *App) addAbsence(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	k, err := a.store.AddAbsence(r.Context(), a.author(), r.PathValue("id"), body)
+	k, err := a.store.AddAbsence(r.Context(), a.author(r.Context()), r.PathValue("id"), body)
 	if err != nil {
 		a.fail(w, r, err)
 		return

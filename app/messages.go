@@ -49,6 +49,14 @@ var fieldLabels = map[string]string{
 	"home_site":          "Heimatstandort",
 	"allotments":         "Kontingente",
 	"token_minutes":      "Blocklänge",
+	"user":               "Benutzername",
+	"password":           "Passwort",
+	"pin":                "PIN",
+	"roles":              "Rollen",
+	"buildings":          "Gebäude",
+	"kind":               "Art",
+	"account":            "Konto",
+	"device":             "Gerät",
 }
 
 func label(field string) string {
@@ -71,6 +79,14 @@ func status(code string) int {
 		return http.StatusNotFound
 	case engine.CodeCatchingUp:
 		return http.StatusServiceUnavailable
+	case engine.CodeUnauthenticated, engine.CodeLocked:
+		return http.StatusUnauthorized
+	case engine.CodeForbidden:
+		return http.StatusForbidden
+	case engine.CodeTooMany:
+		return http.StatusTooManyRequests
+	case engine.CodeConflict:
+		return http.StatusConflict
 	}
 	return http.StatusInternalServerError
 }
@@ -92,6 +108,34 @@ func message(e *engine.Error) string {
 		return "Für dieses Geburtsdatum gibt es heute mehrere Termine. Bitte zusätzlich den Namen eingeben."
 	case engine.CodeNobody:
 		return "Niemand wartet, der an diesem Schalter bedient werden kann."
+	case engine.CodeUnauthenticated:
+		switch e.Field {
+		case "unlock":
+			return "Passwort oder PIN ist falsch."
+		case "code":
+			return "Dieser Kopplungscode ist unbekannt, schon benutzt oder abgelaufen."
+		}
+		if e.Detail == "wrong user or password" {
+			return "Benutzername oder Passwort ist falsch."
+		}
+		return "Bitte zuerst anmelden."
+	case engine.CodeLocked:
+		return "Dieser Platz ist gesperrt. Bitte mit Passwort oder PIN entsperren."
+	case engine.CodeForbidden:
+		switch e.Field {
+		case "code":
+			return "Der Einrichtungscode ist falsch. Er steht in der Konsole und im Protokoll des Servers."
+		case "building":
+			return "Für dieses Gebäude fehlt Ihnen die Berechtigung."
+		}
+		return "Dafür fehlt Ihnen die Berechtigung."
+	case engine.CodeTooMany:
+		return "Zu viele Fehlversuche. Bitte kurz warten und dann noch einmal versuchen."
+	case engine.CodeConflict:
+		if e.Field == "user" {
+			return "Diesen Benutzernamen gibt es schon."
+		}
+		return "Pforte ist bereits eingerichtet. Bitte anmelden."
 	case engine.CodeCatchingUp:
 		return "Dieser Platz holt gerade seine eigenen Einträge von den anderen Standorten zurück (z. B. nach dem Einspielen einer Sicherung). Bitte in einigen Sekunden noch einmal versuchen."
 	case engine.CodeInvalidState:
@@ -123,6 +167,14 @@ func invalidMessage(e *engine.Error) string {
 	switch {
 	case e.Field == "contact":
 		return "Bitte Telefon, E-Mail oder Anschrift angeben."
+	case e.Field == "password" && e.Rule == engine.RuleRange:
+		return fmt.Sprintf("Das Passwort muss mindestens %d Zeichen lang sein.", e.Limit)
+	case e.Field == "pin":
+		return "Die PIN besteht aus 4 bis 8 Ziffern."
+	case e.Field == "user" && e.Rule == engine.RuleFormat:
+		return "Benutzername: 2 bis 40 Zeichen, nur Kleinbuchstaben a–z, Ziffern, Punkt, Binde- und Unterstrich."
+	case e.Field == "roles" && e.Rule == engine.RuleRequired:
+		return "Bitte mindestens eine Rolle wählen (die eigene Verwaltungsrolle kann man sich nicht selbst nehmen)."
 	case e.Rule == engine.RuleAppointmentOnly:
 		return "Besuch nur mit Termin: Ohne Termin bitte den Grund des Besuchs angeben."
 	case e.Field == "appointment_id" && e.Rule == "other_building":

@@ -45,11 +45,7 @@ func raceRand(t *testing.T) uint64 {
 
 // raceClient allows as many connections as the test has clients, so the
 // requests really are in flight together.
-func raceClient() *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 64
-	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
-}
+func raceClient(s *site) *http.Client { return s.client }
 
 // outcome is one request's answer, collected from a goroutine (which must
 // not call t.Fatal).
@@ -115,7 +111,7 @@ func citizenBody(building string, services []string, start, channel string, n in
 func TestLastPlaceRace(t *testing.T) {
 	s := openSite(t, app.Config{DataDir: t.TempDir(), Site: "test", Building: "rathaus-1", Demo: true},
 		engine.NewFixedClock(bookingMorning))
-	client := raceClient()
+	client := raceClient(s)
 	const clients = 32
 
 	var first []apiSlot
@@ -178,7 +174,7 @@ func TestRandomBookingRace(t *testing.T) {
 	seed := raceRand(t)
 	s := openSite(t, app.Config{DataDir: t.TempDir(), Site: "test", Building: "buergerbuero", Demo: true},
 		engine.NewFixedClock(bookingMorning))
-	client := raceClient()
+	client := raceClient(s)
 	const (
 		clients  = 16
 		bookings = 300

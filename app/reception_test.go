@@ -162,7 +162,7 @@ func TestEvacuationList(t *testing.T) {
 
 // sseLines opens a server-sent event stream and returns a function that
 // waits for the next line satisfying ok.
-func sseLines(t *testing.T, url string) func(what string, wait time.Duration, ok func(string) bool) string {
+func sseLines(t *testing.T, s *site, url string) func(what string, wait time.Duration, ok func(string) bool) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
@@ -170,7 +170,7 @@ func sseLines(t *testing.T, url string) func(what string, wait time.Duration, ok
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := s.client.Do(req)
 	if err != nil {
 		t.Fatalf("open stream: %v", err)
 	}
@@ -207,7 +207,7 @@ func sseLines(t *testing.T, url string) func(what string, wait time.Duration, ok
 
 func TestVisitStreamTellsTheHost(t *testing.T) {
 	s := openDemo(t)
-	next := sseLines(t, s.url+"/api/visits/stream?host=staff-mueller")
+	next := sseLines(t, s, s.url+"/api/visits/stream?host=staff-mueller")
 	next("greeting", 5*time.Second, func(l string) bool { return l == ": visits" })
 	s.mustRegister(t, `{"name":"Für Schmidt","phone":"1234","host":"staff-schmidt","reason":"x"}`)
 	v := s.mustRegister(t, mariaJSON)

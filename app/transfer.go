@@ -25,7 +25,7 @@ const transferWait = 3 * time.Second
 // none of it but a round trip. Offline, the booking is refused as taken:
 // the slot search then offers only this site's own places.
 func (a *App) bookOnTokens(ctx context.Context, r engine.BookingRequest) (engine.Appointment, error) {
-	ap, err := a.store.Book(ctx, a.author(), r)
+	ap, err := a.store.Book(ctx, a.author(ctx), r)
 	if !isSlotTaken(err) || a.sync == nil {
 		return ap, err
 	}
@@ -52,7 +52,7 @@ func (a *App) bookOnTokens(ctx context.Context, r engine.BookingRequest) (engine
 	// The owner answered once its transfer was written, and RequestTokens
 	// pulled it; what the transfer depends on may still be on its way.
 	for {
-		if ap, err = a.store.Book(ctx, a.author(), r); !isSlotTaken(err) {
+		if ap, err = a.store.Book(ctx, a.author(ctx), r); !isSlotTaken(err) {
 			return ap, err
 		}
 		if _, merr := a.store.MissingTokens(r); merr != nil {

@@ -16,7 +16,7 @@ func TestVisitHintRingsTheHostElsewhere(t *testing.T) {
 	a, b := openPair(t, "eingang", "schreibtisch")
 	waitForPeerSync(t, b, "eingang")
 
-	next := sseLines(t, b.url+"/api/visits/stream?host=staff-mueller")
+	next := sseLines(t, b, b.url+"/api/visits/stream?host=staff-mueller")
 	next("greeting", 5*time.Second, func(l string) bool { return l == ": visits" })
 	start := time.Now()
 	v := a.mustRegister(t, mariaJSON)

@@ -102,7 +102,7 @@ func (a *App) registerVisit(w http.ResponseWriter, r *http.Request) {
 	if req.Building == "" {
 		req.Building = a.building.ID
 	}
-	v, err := a.store.RegisterVisit(r.Context(), a.author(), engine.NewVisit(req))
+	v, err := a.store.RegisterVisit(r.Context(), a.author(r.Context()), engine.NewVisit(req))
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -178,7 +178,7 @@ func (a *App) staffAction(w http.ResponseWriter, r *http.Request,
 			return
 		}
 	}
-	v, err := change(r.Context(), a.author(), r.PathValue("id"), strings.TrimSpace(req.By))
+	v, err := change(r.Context(), a.author(r.Context()), r.PathValue("id"), strings.TrimSpace(req.By))
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -188,7 +188,7 @@ func (a *App) staffAction(w http.ResponseWriter, r *http.Request,
 }
 
 func (a *App) leave(w http.ResponseWriter, r *http.Request) {
-	v, err := a.store.LeaveVisit(r.Context(), a.author(), r.PathValue("id"))
+	v, err := a.store.LeaveVisit(r.Context(), a.author(r.Context()), r.PathValue("id"))
 	if err != nil {
 		a.fail(w, r, err)
 		return

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"pforte/engine"
 	"pforte/engine/store"
@@ -114,6 +115,10 @@ func (l replicaLog) ApplyRemote(ctx context.Context, ops []engine.Op) (engine.Ap
 func (a *App) remoteVisitsApplied(ctx context.Context, ops []engine.Op) {
 	seen := map[string]bool{}
 	for _, op := range ops {
+		if op.Kind == engine.KindApptCalled {
+			a.remoteCall(ctx, op)
+			continue
+		}
 		if engine.EntityType(op.Kind) != engine.EntityVisit || seen[op.Entity] {
 			continue
 		}
@@ -173,4 +178,18 @@ func invalidStaff(err error, field, id string) error {
 		return engine.InvalidRule(field, engine.RuleUnknown, "unknown %s %q", field, id)
 	}
 	return err
+}
+
+// callFresh: a call that reaches this site later than this (a site that
+// was cut off) is history, not something to show on the monitor.
+const callFresh = 2 * time.Minute
+
+// remoteCall shows a call made at another site's desk on this site's
+// monitors of the building: the monitor does not care which desk called.
+func (a *App) remoteCall(ctx context.Context, op engine.Op) {
+	ap, err := a.store.Appointment(ctx, op.Entity)
+	if err != nil || ap.CalledAt.IsZero() || a.clock.Now().Sub(ap.CalledAt) > callFresh {
+		return
+	}
+	a.calls.publish(a.callOf(ap))
 }

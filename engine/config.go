@@ -10,7 +10,10 @@ type Building struct {
 	// AppointmentOnly: visitors come only with an appointment (the town
 	// halls). Reception warns at a walk-in and asks for the reason (not
 	// enforced yet: it comes with the reception desk's walk-in warning).
-	AppointmentOnly bool       `json:"appointment_only"`
+	AppointmentOnly bool `json:"appointment_only"`
+	// IdleLockMinutes: a desk in this building locks after this long
+	// without its person. 0: the default, 10 minutes.
+	IdleLockMinutes int        `json:"idle_lock_minutes,omitempty"`
 	Hours           []Interval `json:"hours"`
 
 	// MonthlyDays adds hours on the nth weekday of every month ("open on

@@ -124,7 +124,7 @@ func (s *Store) DefineAccount(ctx context.Context, author string, spec engine.Ac
 			return engine.Conflict("user", "user name %q is taken", spec.User)
 		}
 		if !create && !exists {
-			return engine.NotFound("id", "no account %q", spec.User)
+			return engine.NotFound("account", "no account %q", spec.User)
 		}
 		if create && passwordHash == "" {
 			return engine.InvalidRule("password", engine.RuleRequired, "required")
@@ -197,7 +197,7 @@ func (t *tx) account(ctx context.Context, id string) (engine.Account, error) {
 		return engine.Account{}, err
 	}
 	if len(as) == 0 {
-		return engine.Account{}, engine.NotFound("id", "no account %q", id)
+		return engine.Account{}, engine.NotFound("account", "no account %q", id)
 	}
 	return as[0], nil
 }
@@ -284,7 +284,7 @@ func (t *tx) device(ctx context.Context, id string) (engine.Device, error) {
 		return engine.Device{}, err
 	}
 	if len(ds) == 0 {
-		return engine.Device{}, engine.NotFound("id", "no device %q", id)
+		return engine.Device{}, engine.NotFound("device", "no device %q", id)
 	}
 	return ds[0], nil
 }

@@ -18,6 +18,7 @@ import (
 	"io/fs"
 	"maps"
 	"net/url"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -303,4 +304,28 @@ func (s *Store) advance(stored map[string]uint64) {
 	if len(stored) > 0 {
 		s.vectorGen.Add(1)
 	}
+}
+
+// Owner returns the site a database belongs to ("" for a database that no
+// site has opened yet), without opening it as that site: for the command
+// line tools that work on a stopped site's data directory.
+func Owner(ctx context.Context, path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return "", err
+	}
+	db, err := sql.Open("sqlite", (&url.URL{Scheme: "file", Path: abs, RawQuery: "mode=ro&_pragma=busy_timeout(10000)"}).String())
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	var owner string
+	err = db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'site'`).Scan(&owner)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return owner, err
 }
