@@ -58,11 +58,12 @@ func openGuarded(t *testing.T, listen string, opts app.GuardOptions, adjust func
 	}
 	t.Cleanup(func() { srv.Close() }) // runs first: no request is in flight when the app closes
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	return &guardedSite{site: &site{app: a, url: scheme + "://127.0.0.1:" + port, clock: clock, cfg: cfg}, port: port, srv: srv}
+	s := (&site{app: a, url: scheme + "://127.0.0.1:" + port, clock: clock, cfg: cfg}).as(t, "demo")
+	return &guardedSite{site: s, port: port, srv: srv}
 }
 
-// send makes one request to the site with the Host header host ("" for
-// the URL's) and the headers given as name, value pairs.
+// send makes one request to the site, signed in as demo, with the Host
+// header host ("" for the URL's) and the headers given as name, value pairs.
 func (s *guardedSite) send(t *testing.T, method, path, host, body string, header ...string) response {
 	t.Helper()
 	var rd io.Reader
@@ -79,7 +80,17 @@ func (s *guardedSite) send(t *testing.T, method, path, host, body string, header
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	res, err := http.DefaultClient.Do(req)
+	// The session cookie goes along whatever the Host header says (a
+	// client's jar would keep it to the host it was set for).
+	if s.auth != nil {
+		s.signIn()
+		for _, c := range s.auth.jar.Cookies(req.URL) {
+			req.AddCookie(c)
+		}
+	}
+	client := *s.client
+	client.Jar = nil
+	res, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s (Host %s): %v", method, path, host, err)
 	}
@@ -238,6 +249,20 @@ func TestGuardOrigin(t *testing.T) {
 			}
 		})
 	}
+	// Signing in is a state change too: a page elsewhere must not sign
+	// the desk's browser in as someone else.
+	signIn := `{"user":"demo","password":"demo"}`
+	nobody := &guardedSite{site: s.as(t, ""), port: s.port, srv: s.srv}
+	nobody.send(t, http.MethodPost, "/api/session", "", signIn, "Content-Type", "text/plain").
+		wantError(t, http.StatusUnsupportedMediaType, "unsupported_media_type", "")
+	nobody.send(t, http.MethodPost, "/api/session", "", signIn, "Content-Type", "application/json", "Origin", "https://evil.example").
+		wantError(t, http.StatusForbidden, "forbidden", "")
+	res := nobody.send(t, http.MethodPost, "/api/session", "", signIn, "Content-Type", "application/json", "Origin", self, "Sec-Fetch-Site", "same-origin")
+	res.want(t, http.StatusOK, nil)
+	if !strings.Contains(res.header.Get("Set-Cookie"), "pforte_session=") {
+		t.Errorf("signed in from the own origin, but no session cookie: %v", res.header)
+	}
+
 	if got := len(s.mustVisits(t, "")); got != 4 {
 		t.Errorf("%d visits registered, want 4 (the allowed requests only)", got)
 	}
@@ -291,6 +316,9 @@ func openStreamFrom(t *testing.T, s *guardedSite, from, path string) (status int
 	}}
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.url+path, nil)
+	for _, c := range s.auth.jar.Cookies(req.URL) {
+		req.AddCookie(c)
+	}
 	res, err := client.Do(req)
 	if err != nil {
 		cancel()
@@ -366,7 +394,7 @@ func TestGuardStreamsOutliveTimeouts(t *testing.T) {
 		srv.ReadTimeout = 300 * time.Millisecond
 		srv.WriteTimeout = 300 * time.Millisecond
 	})
-	next := sseLines(t, s.url+"/api/visits/stream?building=rathaus-1")
+	next := sseLines(t, s.site, s.url+"/api/visits/stream?building=rathaus-1")
 	time.Sleep(time.Second)
 	v := s.mustRegister(t, mariaJSON)
 	next("the visit, after the timeouts", 5*time.Second, func(l string) bool {

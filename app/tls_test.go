@@ -149,7 +149,7 @@ func TestGuardOverTLS(t *testing.T) {
 
 	pool := x509.NewCertPool()
 	pool.AddCert(sc.Config.Certificates[0].Leaf)
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}}
+	client := &http.Client{Jar: s.auth.jar, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}}
 	base := "https://127.0.0.1:" + port
 
 	res, err := client.Get(base + "/api/health")
@@ -179,8 +179,27 @@ func TestGuardOverTLS(t *testing.T) {
 	if got := post("http://127.0.0.1:" + port); got != http.StatusForbidden {
 		t.Errorf("POST with the http origin on TLS: %d, want 403", got)
 	}
+	// Under TLS the session cookie is Secure: the guard leaves r.TLS set.
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/session", strings.NewReader(`{"user":"demo","password":"demo"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", base)
+	if res, err := (&http.Client{Transport: client.Transport}).Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		res.Body.Close()
+		var c *http.Cookie
+		for _, rc := range res.Cookies() {
+			if rc.Name == app.SessionCookie {
+				c = rc
+			}
+		}
+		if res.StatusCode != http.StatusOK || c == nil || !c.Secure {
+			t.Errorf("sign-in over TLS: status %d, cookie %v; want 200 and a Secure session cookie", res.StatusCode, c)
+		}
+	}
+
 	// Host without a port means 443 under TLS: not this server.
-	req, _ := http.NewRequest(http.MethodGet, base+"/api/health", nil)
+	req, _ = http.NewRequest(http.MethodGet, base+"/api/health", nil)
 	req.Host = "127.0.0.1"
 	if res, err := client.Do(req); err != nil {
 		t.Fatal(err)
