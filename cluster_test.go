@@ -517,7 +517,75 @@ func runBin(t *testing.T, bin string, args ...string) {
 	}
 }
 
-var httpClient = &http.Client{Timeout: 10 * time.Second}
+// httpClient is every test's HTTP client: signed in as the demo account
+// that holds every role, at every site it talks to (signedIn).
+var httpClient = &http.Client{Timeout: 10 * time.Second, Transport: &signedIn{base: http.DefaultTransport,
+	user: "demo", password: "demo", cookies: map[string][]*http.Cookie{}}}
+
+// signedIn signs in at a site (POST /api/session) before the first request
+// to it, keeps that site's cookies apart from the other sites' on the same
+// host (a cookie jar would not: cookies ignore the port), and signs in
+// again once when a restarted site no longer knows the session.
+type signedIn struct {
+	base           http.RoundTripper
+	user, password string
+	mu             sync.Mutex
+	cookies        map[string][]*http.Cookie // by host:port
+}
+
+func (s *signedIn) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Path == "/api/session" {
+		return s.base.RoundTrip(req)
+	}
+	for attempt := 0; ; attempt++ {
+		cookies, err := s.session(req, attempt > 0)
+		if err != nil {
+			return nil, err
+		}
+		r := req.Clone(req.Context())
+		if attempt > 0 && req.GetBody != nil {
+			if r.Body, err = req.GetBody(); err != nil {
+				return nil, err
+			}
+		}
+		for _, c := range cookies {
+			r.AddCookie(c)
+		}
+		res, err := s.base.RoundTrip(r)
+		if err != nil || res.StatusCode != http.StatusUnauthorized || attempt > 0 || (req.Body != nil && req.GetBody == nil) {
+			return res, err
+		}
+		res.Body.Close()
+	}
+}
+
+// session returns the site's session cookies, signing in first if there
+// are none (or fresh says the old ones were refused).
+func (s *signedIn) session(req *http.Request, fresh bool) ([]*http.Cookie, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	host := req.URL.Host
+	if c, ok := s.cookies[host]; ok && !fresh {
+		return c, nil
+	}
+	body, _ := json.Marshal(map[string]string{"user": s.user, "password": s.password})
+	sr, err := http.NewRequestWithContext(req.Context(), http.MethodPost, req.URL.Scheme+"://"+host+"/api/session", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	sr.Header.Set("Content-Type", "application/json")
+	res, err := s.base.RoundTrip(sr)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(res.Body)
+		return nil, fmt.Errorf("sign in at %s as %s: %d %s", host, s.user, res.StatusCode, b)
+	}
+	s.cookies[host] = res.Cookies()
+	return s.cookies[host], nil
+}
 
 func getJSON(url string, v any) error {
 	res, err := httpClient.Get(url)

@@ -66,7 +66,9 @@ func TestCommandLineErrors(t *testing.T) {
 			"--site", "x", "--building", "nope"}, 1,
 			[]string{`"nope"`, "rathaus-1", "rathaus-2", "propst-nuebel-strasse", "buergerbuero"}},
 		{"no building in an empty database", []string{"serve", "--data", t.TempDir(), "--listen", "127.0.0.1:0",
-			"--site", "x", "--building", "rathaus-1"}, 1, []string{"--demo"}},
+			"--site", "x"}, 1, []string{"--demo", "--building"}},
+		{"user add without a database", []string{"user", "add", "--data", t.TempDir(), "--name", "kim", "--role", "admin"}, 1,
+			[]string{"start the site once first"}},
 		{"unknown flag", []string{"serve", "--colour", "blue"}, 1, []string{"colour"}},
 		{"stray argument", []string{"serve", "--data", t.TempDir(), "extra"}, 1, []string{`"extra"`}},
 		{"keygen without a file", []string{"keygen"}, 1, []string{"keygen FILE"}},
@@ -145,7 +147,7 @@ func TestServe(t *testing.T) {
 		t.Fatalf("got %q, want listening on http://127.0.0.1:PORT", line)
 	}
 
-	res, err := http.Get(url + "/api/health")
+	res, err := httpClient.Get(url + "/api/health")
 	if err != nil {
 		t.Fatal(err)
 	}

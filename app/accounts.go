@@ -206,7 +206,7 @@ func (a *App) pairDevice(w http.ResponseWriter, r *http.Request) {
 	p := &principal{device: d}
 	a.audit(r.WithContext(withPrincipal(r.Context(), p)), engine.AuditEntry{Action: engine.AuditDevicePaired,
 		Route: "POST /api/devices/pair", Building: d.Building, Entities: []string{"device:" + d.ID}})
-	a.setCookie(w, r, deviceCookie, credential, deviceMaxAge)
+	a.setCookie(w, r, a.cookieName(deviceCookie), credential, deviceMaxAge)
 	writeJSON(w, http.StatusOK, a.sessionJSON(p))
 }
 

@@ -95,6 +95,8 @@ type App struct {
 	kioskMisses   *throttle // per kiosk: check-ins that found nothing
 	setupMu       sync.Mutex
 	setupCode     string // creates the first admin; "" once one exists
+	auditMu       sync.Mutex
+	auditSeen     map[string]time.Time // reads written to the audit log lately (auditedLately)
 }
 
 // Open opens the site's database (seeding the demo on request), checks the
@@ -128,6 +130,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		unlocks:       newThrottle(5, time.Second, 15*time.Minute),
 		pairings:      newThrottle(5, time.Second, 15*time.Minute),
 		kioskMisses:   newThrottle(5, 2*time.Second, 5*time.Minute),
+		auditSeen:     map[string]time.Time{},
 	}
 	if err := a.init(ctx); err != nil {
 		st.Close()
@@ -340,4 +343,3 @@ func (a *App) Close() error {
 	a.store = nil
 	return err
 }
-

@@ -96,6 +96,7 @@ func (a *App) writeAppointment(w http.ResponseWriter, r *http.Request, status in
 		a.fail(w, r, err)
 		return
 	}
+	auditEntities(r.Context(), ap.ID)
 	writeJSON(w, status, a.appointmentJSON(ap))
 }
 
@@ -297,6 +298,7 @@ func (a *App) appointments(w http.ResponseWriter, r *http.Request) {
 	out := make([]appointmentJSON, len(as))
 	for i, ap := range as {
 		out[i] = a.appointmentJSON(ap)
+		auditEntities(r.Context(), ap.ID)
 	}
 	writeJSON(w, http.StatusOK, out)
 }

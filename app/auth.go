@@ -22,6 +22,9 @@ import (
 // right.
 
 const (
+	// The cookies are named after the site (cookieName): browsers keep
+	// cookies per host, not per port, and two sites on one machine (a
+	// test cluster, a desk that opens two) must not take each other's.
 	sessionCookie = "pforte_session"
 	deviceCookie  = "pforte_device"
 	// sessionMaxAge ends a session however busy it is: a working day.
@@ -218,7 +221,7 @@ func (t *throttle) fail(key string, now time.Time) {
 	}
 	s.n++
 	s.last = now
-	if over := s.n - t.free; over > 0 {
+	if over := s.n - t.free + 1; over > 0 {
 		d := t.max
 		if over < 20 {
 			d = min(t.base<<(over-1), t.max)
@@ -254,14 +257,14 @@ func clientAddr(r *http.Request) string {
 // revoked device and an expired session are nobody.
 func (a *App) identify(r *http.Request) *principal {
 	now := a.clock.Now()
-	if c, err := r.Cookie(sessionCookie); err == nil {
+	if c, err := r.Cookie(a.cookieName(sessionCookie)); err == nil {
 		if s := a.sessions.get(c.Value, now); s != nil {
 			if acc, ok := a.store.Principals().Accounts[s.user]; ok && !acc.Disabled {
 				return &principal{account: acc, session: s}
 			}
 		}
 	}
-	if c, err := r.Cookie(deviceCookie); err == nil && c.Value != "" {
+	if c, err := r.Cookie(a.cookieName(deviceCookie)); err == nil && c.Value != "" {
 		if d, ok := a.store.Principals().DeviceByCredential(store.HashSecret(c.Value)); ok {
 			return &principal{device: d}
 		}
@@ -291,6 +294,19 @@ func (a *App) touch(s *session, r *http.Request) bool {
 		s.lastSeen.Store(now.UnixMilli())
 	}
 	return false
+}
+
+// cookieName is a cookie's name at this site: "pforte_session_rathaus-1".
+func (a *App) cookieName(base string) string {
+	name := []byte(base + "_")
+	for _, c := range []byte(a.cfg.Site) {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' {
+			name = append(name, c)
+		} else {
+			name = append(name, '_')
+		}
+	}
+	return string(name)
 }
 
 func (a *App) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge time.Duration) {
@@ -387,7 +403,7 @@ func (a *App) signIn(w http.ResponseWriter, r *http.Request) {
 // startSession signs acc in: a new session replaces the request's old one
 // (switching person at a shared desk is one sign-in).
 func (a *App) startSession(w http.ResponseWriter, r *http.Request, acc engine.Account, action string) {
-	if c, err := r.Cookie(sessionCookie); err == nil {
+	if c, err := r.Cookie(a.cookieName(sessionCookie)); err == nil {
 		if old := a.sessions.get(c.Value, a.clock.Now()); old != nil {
 			a.sessions.drop(old)
 		}
@@ -399,7 +415,7 @@ func (a *App) startSession(w http.ResponseWriter, r *http.Request, acc engine.Ac
 		a.fail(w, r, err)
 		return
 	}
-	a.setCookie(w, r, sessionCookie, token, 0)
+	a.setCookie(w, r, a.cookieName(sessionCookie), token, 0)
 	writeJSON(w, http.StatusOK, a.sessionJSON(p))
 }
 
@@ -422,7 +438,7 @@ func (a *App) signOut(w http.ResponseWriter, r *http.Request) {
 	if p := a.identify(r); p != nil && p.session != nil {
 		a.sessions.drop(p.session)
 	}
-	a.setCookie(w, r, sessionCookie, "", 0)
+	a.setCookie(w, r, a.cookieName(sessionCookie), "", 0)
 	w.WriteHeader(http.StatusNoContent)
 }
 

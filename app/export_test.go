@@ -35,5 +35,26 @@ func (a *App) SessionForTest(user string) string {
 	return token
 }
 
-// SessionCookie is the name of the session cookie.
-const SessionCookie = sessionCookie
+// SessionCookieForTest is the name of the site's session cookie.
+func (a *App) SessionCookieForTest() string { return a.cookieName(sessionCookie) }
+
+// RouteRule is what the route table declares for one route.
+type RouteRule struct {
+	Pattern  string
+	Open     bool
+	Anyone   bool
+	Roles    []string
+	Devices  []string
+	LockedOK bool
+	Audited  bool
+}
+
+// RouteTableForTest returns the route table's rules.
+func (a *App) RouteTableForTest() []RouteRule {
+	var out []RouteRule
+	for _, rt := range a.routes() {
+		out = append(out, RouteRule{Pattern: rt.pattern, Open: rt.allow.open, Anyone: rt.allow.anyone,
+			Roles: rt.allow.roles, Devices: rt.allow.devices, LockedOK: rt.allow.lockedOK, Audited: rt.audit != ""})
+	}
+	return out
+}

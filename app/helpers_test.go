@@ -99,7 +99,7 @@ func (s *site) signIn() {
 	}
 	s.auth.at = now
 	u, _ := url.Parse(s.url)
-	s.auth.jar.SetCookies(u, []*http.Cookie{{Name: app.SessionCookie, Value: s.app.SessionForTest(s.auth.user)}})
+	s.auth.jar.SetCookies(u, []*http.Cookie{{Name: s.app.SessionCookieForTest(), Value: s.app.SessionForTest(s.auth.user)}})
 }
 
 // openDemo opens a fresh demo site "test" standing in rathaus-1.
@@ -271,3 +271,5 @@ func (s *site) listings(t *testing.T) string {
 	}
 	return b.String()
 }
+
+func cookiejarNew() (http.CookieJar, error) { return cookiejar.New(nil) }

@@ -50,6 +50,7 @@ func (a *App) inbox(w http.ResponseWriter, r *http.Request) {
 	}
 	for i := range es {
 		es[i] = inLocal(es[i])
+		auditEntities(r.Context(), es[i].ID)
 	}
 	writeJSON(w, http.StatusOK, es)
 }

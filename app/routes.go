@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"pforte/engine"
 )
@@ -67,6 +68,10 @@ var (
 )
 
 func (a *App) routes() []route {
+	return slices.Concat(a.staffRoutes(), a.privacyRoutes(), a.retentionRoutes())
+}
+
+func (a *App) staffRoutes() []route {
 	return []route{
 		{pattern: "GET /api/health", handle: a.health, allow: openRoute()},
 		{pattern: "GET /api/session", handle: a.currentSession, allow: openRoute()},
@@ -293,7 +298,7 @@ func (a *App) gate(rt route) http.Handler {
 		buf := &bufferedResponse{header: http.Header{}, status: http.StatusOK}
 		rt.handle(buf, r)
 		rec.entry.Status = buf.status
-		if buf.status < 400 || buf.status == http.StatusConflict {
+		if (buf.status < 400 || buf.status == http.StatusConflict) && !a.auditedLately(p, rec.entry) {
 			if err := a.audit(r, rec.entry); err != nil {
 				a.fail(w, r, err)
 				return
@@ -340,7 +345,11 @@ type auditRecord struct{ entry engine.AuditEntry }
 // request's audit entry.
 func auditEntities(ctx context.Context, ids ...string) {
 	if rec, ok := ctx.Value(auditKey{}).(*auditRecord); ok {
-		rec.entry.Entities = append(rec.entry.Entities, ids...)
+		for _, id := range ids {
+			if !slices.Contains(rec.entry.Entities, id) {
+				rec.entry.Entities = append(rec.entry.Entities, id)
+			}
+		}
 	}
 }
 
@@ -361,6 +370,36 @@ func (a *App) audit(r *http.Request, e engine.AuditEntry) error {
 		a.log.Error("audit entry not written", "route", e.Route, "err", err)
 	}
 	return err
+}
+
+// auditRepeat: the same person reading the same list or record again
+// within this time (a screen's poll, a reload) is not written again: the
+// log says who looked at what, and when first.
+const auditRepeat = 10 * time.Minute
+
+// auditedLately reports whether p read exactly this (route, building,
+// day, the same records) within auditRepeat, and notes it if not. Only
+// reads: prints, searches and changes are written every time.
+func (a *App) auditedLately(p *principal, e engine.AuditEntry) bool {
+	if e.Action != engine.AuditRead {
+		return false
+	}
+	key := p.author() + "\x00" + e.Route + "\x00" + e.Building + "\x00" + e.Day + "\x00" + strings.Join(e.Entities, ",")
+	now := a.clock.Now()
+	a.auditMu.Lock()
+	defer a.auditMu.Unlock()
+	if at, ok := a.auditSeen[key]; ok && now.Sub(at) < auditRepeat && !now.Before(at) {
+		return true
+	}
+	if len(a.auditSeen) > 10_000 {
+		for k, at := range a.auditSeen {
+			if now.Sub(at) >= auditRepeat {
+				delete(a.auditSeen, k)
+			}
+		}
+	}
+	a.auditSeen[key] = now
+	return false
 }
 
 // bufferedResponse holds an answer until its audit entry is written.

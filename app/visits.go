@@ -69,6 +69,9 @@ func (a *App) visitsJSON(ctx context.Context, vs []engine.Visit) ([]visitJSON, e
 }
 
 func (a *App) writeVisits(w http.ResponseWriter, r *http.Request, status int, vs []engine.Visit, one bool) {
+	for _, v := range vs {
+		auditEntities(r.Context(), v.ID)
+	}
 	out, err := a.visitsJSON(r.Context(), vs)
 	if err != nil {
 		a.fail(w, r, err)

@@ -134,11 +134,18 @@ func checkText(field, s string, max int, required bool) error {
 		return e
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || invisibleFormat(r) {
 			return InvalidRule(field, RuleControlChar, "contains a control character (%U)", r)
 		}
 	}
 	return nil
+}
+
+// invisibleFormat: Unicode format characters (bidi overrides such as
+// U+202E, zero-width spaces, the BOM) make a name print differently from
+// what it is. The zero-width joiners that some scripts and emoji need stay.
+func invisibleFormat(r rune) bool {
+	return unicode.Is(unicode.Cf, r) && r != '\u200c' && r != '\u200d'
 }
 
 func collapseSpace(s string) string {
