@@ -259,7 +259,7 @@ func TestGuardOrigin(t *testing.T) {
 		wantError(t, http.StatusForbidden, "forbidden", "")
 	res := nobody.send(t, http.MethodPost, "/api/session", "", signIn, "Content-Type", "application/json", "Origin", self, "Sec-Fetch-Site", "same-origin")
 	res.want(t, http.StatusOK, nil)
-	if !strings.Contains(res.header.Get("Set-Cookie"), "pforte_session=") {
+	if !strings.Contains(res.header.Get("Set-Cookie"), s.app.SessionCookieForTest()+"=") {
 		t.Errorf("signed in from the own origin, but no session cookie: %v", res.header)
 	}
 

@@ -189,7 +189,7 @@ func TestGuardOverTLS(t *testing.T) {
 		res.Body.Close()
 		var c *http.Cookie
 		for _, rc := range res.Cookies() {
-			if rc.Name == app.SessionCookie {
+			if rc.Name == s.app.SessionCookieForTest() {
 				c = rc
 			}
 		}
