@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -215,6 +216,11 @@ func TestServeRefusesTLSMistakes(t *testing.T) {
 		return append([]string{"serve", "--demo", "--data", data, "--site", "x", "--building", "rathaus-1"}, extra...)
 	}
 	dir := t.TempDir()
+	// A data directory where the self-signed key cannot be written.
+	blocked := t.TempDir()
+	if err := os.Mkdir(filepath.Join(blocked, "tls-key.pem"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -229,6 +235,9 @@ func TestServeRefusesTLSMistakes(t *testing.T) {
 		{"certificate files that are not there", base(t.TempDir(), "--listen", "127.0.0.1:0",
 			"--tls-cert", filepath.Join(dir, "missing.pem"), "--tls-key", filepath.Join(dir, "missing-key.pem")),
 			[]string{"--tls-cert", "missing.pem"}},
+		// On the LAN it is HTTPS or nothing, unless plain HTTP is asked for.
+		{"no certificate can be kept for the LAN", base(blocked, "--listen", "0.0.0.0:0"),
+			[]string{"self-signed", "--tls-cert", "--insecure-http"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
