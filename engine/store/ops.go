@@ -289,6 +289,8 @@ func (t *tx) refoldOps(ctx context.Context, typ, id string, ops []engine.Op) err
 		return err
 	case engine.EntityAccount, engine.EntityDevice, engine.EntityAudit:
 		return t.refoldPrincipal(ctx, typ, id, ops)
+	case engine.EntityHold, engine.EntityErasure:
+		return t.refoldPrivacy(ctx, typ, id, ops)
 	case engine.EntityBuilding, engine.EntityService, engine.EntityStaff, engine.EntityCounter, engine.EntityRoom:
 		t.configChanged = true
 		table := configTables[typ]

@@ -86,7 +86,7 @@ func (s *Store) runBatch(batch []*job) {
 	}
 	defer sqlTx.Rollback()
 
-	var ran []*job    // jobs that wrote and wait for the commit
+	var ran []*job     // jobs that wrote and wait for the commit
 	var learnt effects // what the in-memory views learnt before the commit
 	seq, chain := s.seq, s.link
 	stored := map[string]uint64{} // per origin, the highest seq the batch stored
@@ -168,6 +168,7 @@ type effects struct {
 	tokenDays         map[string]map[engine.Cell]engine.TokenState
 	configChanged     bool // buildings, services, staff, counters, rooms
 	principalsChanged bool // accounts, devices
+	privacyChanged    bool // holds, erasures
 }
 
 // merge adds a later job's effects to e (a batch's, for revert).
@@ -188,6 +189,7 @@ func (e *effects) merge(o *effects) {
 	}
 	e.configChanged = e.configChanged || o.configChanged
 	e.principalsChanged = e.principalsChanged || o.principalsChanged
+	e.privacyChanged = e.privacyChanged || o.privacyChanged
 }
 
 // learn applies a released job's effects to the in-memory views, before
@@ -227,6 +229,11 @@ func (s *Store) revert(e *effects) {
 // commit that changed them.
 func (s *Store) committed(e *effects) error {
 	ctx := context.Background()
+	if e.privacyChanged {
+		if err := s.loadPrivacy(ctx); err != nil {
+			return fmt.Errorf("reload holds and erasures: %w", err)
+		}
+	}
 	if e.principalsChanged {
 		if err := s.loadPrincipals(ctx); err != nil {
 			return fmt.Errorf("reload accounts and devices: %w", err)
