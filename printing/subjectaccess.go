@@ -64,8 +64,9 @@ func WriteSubjectAccess(w io.Writer, s SubjectAccess, opt Options) error {
 	l := &list{
 		d:     newDocument(pageW, pageH, "Auskunft über gespeicherte Daten", opt),
 		pageW: pageW, pageH: pageH,
-		title: "Auskunft über gespeicherte Daten", town: s.Town,
-		building: "Zur Person: " + strings.Join(s.Asked, " · "),
+		// A short title: on portrait A4 the date stands beside it.
+		title: "Auskunft nach Art. 15 DSGVO", town: s.Town,
+		building: "Gespeicherte Daten zur Person – " + strings.Join(s.Asked, " · "),
 		place:    "Gesucht in allen Gebäuden, Stand " + shortDate(s.At) + ", " + clockTime(s.At) + " Uhr",
 		day:      s.At, created: opt.created(), cols: subjectColumns,
 		confidential: true, notice: SubjectAccessNotice,
