@@ -313,3 +313,22 @@ func keepPDF(t *testing.T, name string, pdf []byte) {
 		}
 	}
 }
+
+// A manager limited to one building traces in that building only: the
+// gate reads the building from the visit asked about.
+func TestContactTracingStaysInTheManagersBuilding(t *testing.T) {
+	d := openTracingDay(t)
+	admin, res := d.s.signInAs(t, "admin", "demo")
+	res.want(t, http.StatusOK, nil)
+	admin.post(t, "/api/accounts", `{"user":"r.lenz","name":"Rita Lenz","password":"Sommer-2026!","roles":["leitung"],"buildings":["rathaus-1"]}`).
+		want(t, http.StatusCreated, nil)
+	lenz, res := d.s.signInAs(t, "r.lenz", "Sommer-2026!")
+	res.want(t, http.StatusOK, nil)
+	lenz.get(t, "/api/contact-tracing?visit="+d.maria.ID).wantError(t, http.StatusForbidden, engine.CodeForbidden, "building")
+	lenz.get(t, "/api/contact-tracing.pdf?name=Maria+Schneider&building=buergerbuero").wantError(t, http.StatusForbidden, engine.CodeForbidden, "building")
+	var got tracingAnswer
+	lenz.get(t, "/api/contact-tracing?visit="+d.elsa.ID).want(t, http.StatusOK, &got)
+	if got.Index.ID != d.elsa.ID || len(got.Contacts) != 0 {
+		t.Errorf("Elsa at Rathaus I: %+v, want no contacts", got)
+	}
+}
