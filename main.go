@@ -16,7 +16,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -76,21 +75,55 @@ func usage(w io.Writer) {
   pforte serve --data DIR --listen ADDR --site NAME --building ID
                [--gossip ADDR] [--join ADDR[,ADDR...]] [--cluster-key FILE] [--demo]
                [--sync-listen ADDR] [--sync-seeds ADDR[,ADDR...]] [--fake-time RFC3339]
+               [--public-name NAME[,NAME...]]... [--tls-cert FILE --tls-key FILE]
+               [--insecure-http]
   pforte [same flags]     the desktop window (desktop build only)
   pforte keygen FILE      write a new cluster key
   pforte user add --data DIR --name NAME --role ROLE[,ROLE] [--full-name TEXT] [--building ID[,ID]]
                           add a staff account to a stopped site (password on standard input)
   pforte version
+
+serve listens on 127.0.0.1:8080 (plain HTTP, this machine only) unless --listen
+names another address. On any other address (the LAN, 0.0.0.0) it speaks HTTPS:
+with --tls-cert and --tls-key (PEM, from the town's CA), or else with a
+self-signed certificate it makes at the first start and keeps in DIR; it prints
+that certificate's SHA-256 fingerprint. Browsers must reach it by the listen
+address, an address of the machine (for 0.0.0.0) or a --public-name; other names
+get 421. --insecure-http serves plain HTTP on the LAN instead: passwords and
+personal data then cross the network readable to anyone on it.
 `)
+}
+
+// netFlags are the flags of the headless server's socket; the desktop
+// window, which has none, ignores them.
+type netFlags struct {
+	listen          string
+	publicNames     []string
+	tlsCert, tlsKey string
+	insecureHTTP    bool
+}
+
+// listFlag is a flag given several times, each a name or a comma list.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error {
+	*l = append(*l, splitList(s)...)
+	return nil
 }
 
 // parseConfig reads the flags shared by `serve` and the desktop window over
 // app.DefaultConfig.
-func parseConfig(name string, args []string, stderr io.Writer) (app.Config, string, error) {
+func parseConfig(name string, args []string, stderr io.Writer) (app.Config, netFlags, error) {
 	cfg := app.DefaultConfig()
+	var nf netFlags
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	listen := fs.String("listen", "127.0.0.1:8080", "HTTP address to serve the UI and API on (headless only)")
+	fs.StringVar(&nf.listen, "listen", "127.0.0.1:8080", "address to serve the UI and API on (headless only); not loopback: HTTPS")
+	fs.Var((*listFlag)(&nf.publicNames), "public-name", "a further name browsers reach the server by (repeatable, or a comma list)")
+	fs.StringVar(&nf.tlsCert, "tls-cert", "", "PEM certificate (chain) for HTTPS, e.g. from the town's CA")
+	fs.StringVar(&nf.tlsKey, "tls-key", "", "PEM key of --tls-cert")
+	fs.BoolVar(&nf.insecureHTTP, "insecure-http", false, "serve plain HTTP on a LAN address (no TLS: passwords and personal data readable on the network)")
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "directory for the database and everything this site keeps")
 	fs.StringVar(&cfg.Site, "site", cfg.Site, "name of this site (unique in the cluster)")
 	fs.StringVar(&cfg.Building, "building", cfg.Building, "id of the building this site stands in")
@@ -102,22 +135,22 @@ func parseConfig(name string, args []string, stderr io.Writer) (app.Config, stri
 	fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "seed the demo municipality into an empty database")
 	fakeTime := fs.String("fake-time", "", "for demos and tests: start the clock at this RFC 3339 time")
 	if err := fs.Parse(args); err != nil {
-		return cfg, "", err
+		return cfg, nf, err
 	}
 	if fs.NArg() > 0 {
-		return cfg, "", fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return cfg, nf, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	cfg.Join = splitList(*join)
 	cfg.SyncSeeds = splitList(*seeds)
 	if *fakeTime != "" {
 		t, err := time.Parse(time.RFC3339, *fakeTime)
 		if err != nil {
-			return cfg, "", fmt.Errorf("--fake-time: want RFC 3339, e.g. 2026-11-18T08:05:00+01:00: %w", err)
+			return cfg, nf, fmt.Errorf("--fake-time: want RFC 3339, e.g. 2026-11-18T08:05:00+01:00: %w", err)
 		}
 		cfg.Clock = engine.StartingAt(t)
 	}
 	cfg.Version = version
-	return cfg, *listen, nil
+	return cfg, nf, nil
 }
 
 func splitList(s string) []string {
@@ -132,7 +165,11 @@ func splitList(s string) []string {
 
 // serve runs the headless server until SIGINT or SIGTERM.
 func serve(args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
-	cfg, listen, err := parseConfig("serve", args, stderr)
+	cfg, nf, err := parseConfig("serve", args, stderr)
+	if err != nil {
+		return err
+	}
+	useTLS, err := nf.wantTLS()
 	if err != nil {
 		return err
 	}
@@ -148,19 +185,50 @@ func serve(args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
 		fmt.Fprintf(stdout, "setup code: %s (no accounts yet: open the page below and create the first admin under Einrichtung)\n", code)
 	}
 
-	ln, err := net.Listen("tcp", listen)
+	ln, err := net.Listen("tcp", nf.listen)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", listen, err)
+		return fmt.Errorf("listen on %s: %w", nf.listen, err)
 	}
-	srv := &http.Server{
-		Handler:           app.WithFrontend(a.Handler(), frontend.Assets()),
-		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return ctx },
+	defer ln.Close()
+	// A name in --listen is one the server goes by: the Host check and the
+	// certificate see only the address it resolved to.
+	if h := listenHost(nf.listen); h != "" && net.ParseIP(strings.Trim(h, "[]")) == nil {
+		nf.publicNames = append(nf.publicNames, h)
+	}
+	srv := app.Server(app.Guard(app.WithFrontend(a.Handler(), frontend.Assets()), app.GuardOptions{
+		Listen:      ln.Addr().String(),
+		PublicNames: nf.publicNames,
+	}))
+	srv.BaseContext = func(net.Listener) context.Context { return ctx }
+	// The server's own complaints (a TLS handshake a browser broke off
+	// because it does not trust the certificate yet) into the log.
+	srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
+	scheme := "http"
+	if useTLS {
+		cert, err := app.ServerTLS(app.TLSOptions{
+			CertFile: nf.tlsCert, KeyFile: nf.tlsKey, DataDir: cfg.DataDir,
+			Listen: ln.Addr().String(), PublicNames: nf.publicNames, Site: cfg.Site,
+		}, logger)
+		if err != nil {
+			return err
+		}
+		srv.TLSConfig = cert.Config // ServeTLS adds HTTP/2
+		scheme = "https"
+		logger.Info("tls", "self_signed", cert.SelfSigned, "created", cert.Created, "names", strings.Join(cert.Names, ","))
+		fmt.Fprintf(stdout, "TLS certificate fingerprint (SHA-256): %s\n", cert.Fingerprint)
+	} else if !app.IsLoopback(listenHost(nf.listen)) {
+		logger.Warn("plain HTTP on a LAN address (--insecure-http): passwords and personal data cross the network unencrypted", "listen", ln.Addr().String())
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if scheme == "https" {
+			errc <- srv.ServeTLS(ln, "", "")
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
 	// The line tests and scripts wait for: printed once the socket accepts.
-	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
+	fmt.Fprintf(stdout, "listening on %s://%s\n", scheme, ln.Addr())
 
 	select {
 	case err := <-errc:
@@ -174,6 +242,33 @@ func serve(args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
 		return err
 	}
 	return a.Close()
+}
+
+// wantTLS decides between HTTPS and plain HTTP: HTTPS with a certificate
+// given, or on an address other machines reach unless --insecure-http
+// says otherwise; plain HTTP on loopback (make run, the tests).
+func (nf netFlags) wantTLS() (bool, error) {
+	given := nf.tlsCert != "" || nf.tlsKey != ""
+	switch {
+	case (nf.tlsCert == "") != (nf.tlsKey == ""):
+		return false, errors.New("--tls-cert and --tls-key go together: give both or neither")
+	case given && nf.insecureHTTP:
+		return false, errors.New("--insecure-http and --tls-cert/--tls-key exclude each other")
+	case given:
+		return true, nil
+	case nf.insecureHTTP:
+		return false, nil
+	}
+	return !app.IsLoopback(listenHost(nf.listen)), nil
+}
+
+// listenHost is the host of a listen address; unreadable, the whole (net.Listen says why).
+func listenHost(listen string) string {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return listen
+	}
+	return host
 }
 
 // desktop opens the Wails window around the same application. In a build

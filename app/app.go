@@ -136,6 +136,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		st.Close()
 		return nil, err
 	}
+	// Before the site syncs: what expired while it was off is erased
+	// before it sends anything.
+	a.purgeNow(ctx, "start")
 	if err := a.startMembership(); err != nil {
 		st.Close()
 		return nil, err
@@ -222,6 +225,7 @@ func (a *App) startJobs() {
 		}
 	})
 	a.startPrintJobs()
+	a.startRetentionJobs()
 	a.startDisplacement()
 	a.startTokenJobs()
 	a.cron.Start()

@@ -53,6 +53,11 @@ func (a *App) callStream(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	w, closeStream, ok := openStream(w, r)
+	if !ok {
+		return
+	}
+	defer closeStream()
 	ch := a.calls.subscribe(b.ID)
 	defer a.calls.unsubscribe(ch)
 	streamEvents(a, w, r, "building "+b.ID, "call", ch, func(c callJSON) ([]byte, bool) {

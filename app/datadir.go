@@ -11,7 +11,7 @@ import (
 // directory, and everything in it is the site's too.
 var dataFiles = []string{
 	dbFile, dbFile + "-wal", dbFile + "-shm", dbFile + "-journal",
-	settingsFile, printStateFile, "serf.snapshot", printQueueDir,
+	settingsFile, printStateFile, "serf.snapshot", printQueueDir, tlsCertFile, tlsKeyFile,
 }
 
 // dbFile is the site's SQLite database in its data directory.

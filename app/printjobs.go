@@ -20,12 +20,9 @@ import (
 )
 
 // A document that could not be printed waits in DATA/print-queue until it
-// is printed or discarded; after the retention period of personal data
-// (four weeks) it is deleted unprinted.
-const (
-	printQueueDir       = "print-queue"
-	printQueueRetention = 28 * 24 * time.Hour
-)
+// is printed or discarded; after the retention period of the personal data
+// it holds (the purge, retention.go) it is deleted unprinted.
+const printQueueDir = "print-queue"
 
 func (a *App) spool() (*spool.Spool, error) {
 	return spool.Open(filepath.Join(a.cfg.DataDir, printQueueDir))
@@ -335,18 +332,6 @@ func (a *App) startPrintJobs() {
 			a.log.Error("daily sheet at close", "err", err)
 		}
 	})))
-	a.cron.AddFunc("40 3 * * *", func() {
-		sp, err := a.spool()
-		if err == nil {
-			var n int
-			if n, err = sp.Prune(a.clock.Now().Add(-printQueueRetention)); n > 0 {
-				a.log.Info("print queue: dropped old documents", "count", n)
-			}
-		}
-		if err != nil {
-			a.log.Error("print queue: prune", "err", err)
-		}
-	})
 }
 
 // printState is what the scheduled printing remembers across restarts:

@@ -3,7 +3,6 @@ package app
 import (
 	"net/http"
 	"strings"
-	"time"
 
 	"pforte/engine"
 )
@@ -38,9 +37,6 @@ func (a *App) hostVisits(w http.ResponseWriter, r *http.Request) {
 	a.writeVisits(w, r, http.StatusOK, mine, false)
 }
 
-// retention is how long visits (and their contact data) are kept.
-const retention = 28 * 24 * time.Hour
-
 // maxRecent bounds the earlier visits offered for one name.
 const maxRecent = 5
 
@@ -57,7 +53,11 @@ func (a *App) recentVisits(w http.ResponseWriter, r *http.Request) {
 	}
 	found := []engine.Visit{}
 	if len([]rune(strings.TrimSpace(name))) >= 3 {
-		vs, err := a.store.VisitsSince(r.Context(), a.clock.Now().Add(-retention))
+		days := a.building.RetentionOf().VisitDays
+		if b, ok := a.store.Catalog().Buildings[a.building.ID]; ok {
+			days = b.RetentionOf().VisitDays
+		}
+		vs, err := a.store.VisitsSince(r.Context(), a.clock.Now().AddDate(0, 0, -days))
 		if err != nil {
 			a.fail(w, r, err)
 			return

@@ -151,6 +151,11 @@ func (a *App) visitStream(w http.ResponseWriter, r *http.Request) {
 		}
 		f.building = b.ID
 	}
+	w, closeStream, ok := openStream(w, r)
+	if !ok {
+		return
+	}
+	defer closeStream()
 	ch := a.visitHub.subscribe(f)
 	defer a.visitHub.unsubscribe(ch)
 	streamEvents(a, w, r, "visits", "visit", ch, func(e visitEvent) ([]byte, bool) {

@@ -311,25 +311,62 @@ const (
 	AuditSetup        = "setup"
 )
 
+// Audit op payloads: who (a member of staff, a device) and which records
+// are personal data, kept for the building's audit retention (Retention.
+// AuditDays) and erased with it; the rest is Data.
+type (
+	auditData struct {
+		At       int64  `json:"at"` // Unix ms
+		Site     string `json:"site"`
+		Action   string `json:"action"`
+		Route    string `json:"route"`
+		Building string `json:"building,omitempty"`
+		Day      string `json:"day,omitempty"`
+		Status   int    `json:"status,omitempty"`
+	}
+	auditPersonal struct {
+		User     string   `json:"user"`
+		Device   string   `json:"device,omitempty"`
+		Entities []string `json:"entities"`
+	}
+)
+
 // AuditOp returns the op that records e.
 func AuditOp(e AuditEntry) Op {
 	if e.Entities == nil {
 		e.Entities = []string{}
 	}
-	return DefineOp(KindAuditRecorded, e.ID, e)
+	return Op{Kind: KindAuditRecorded, Entity: e.ID,
+		Data: mustJSON(auditData{At: e.At.UnixMilli(), Site: e.Site, Action: e.Action, Route: e.Route,
+			Building: e.Building, Day: e.Day, Status: e.Status}),
+		Personal: mustJSON(auditPersonal{User: e.User, Device: e.Device, Entities: e.Entities})}
 }
 
-// FoldAudit decodes an audit op (an entry is written once, never changed).
+// FoldAudit decodes an audit op (an entry is written once, never
+// changed). ok is false once its personal part is erased: an entry that
+// no longer says who looked is gone.
 func FoldAudit(id string, ops []Op) (e AuditEntry, ok bool, err error) {
 	for _, op := range ops {
 		if op.Kind != KindAuditRecorded {
 			return e, false, fmt.Errorf("audit %s: unknown kind %q", id, op.Kind)
 		}
-		if err := json.Unmarshal(op.Data, &e); err != nil {
+		var d auditData
+		if err := json.Unmarshal(op.Data, &d); err != nil {
 			return e, false, fmt.Errorf("%s %s: %w", op.Kind, id, err)
+		}
+		if len(op.Personal) == 0 {
+			return e, false, nil
+		}
+		var p auditPersonal
+		if err := json.Unmarshal(op.Personal, &p); err != nil {
+			return e, false, fmt.Errorf("%s %s: %w", op.Kind, id, err)
+		}
+		e = AuditEntry{ID: id, At: time.UnixMilli(d.At).UTC(), User: p.User, Device: p.Device, Site: d.Site,
+			Action: d.Action, Route: d.Route, Building: d.Building, Day: d.Day, Entities: p.Entities, Status: d.Status}
+		if e.Entities == nil {
+			e.Entities = []string{}
 		}
 		ok = true
 	}
-	e.ID = id
 	return e, ok, nil
 }

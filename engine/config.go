@@ -13,8 +13,11 @@ type Building struct {
 	AppointmentOnly bool `json:"appointment_only"`
 	// IdleLockMinutes: a desk in this building locks after this long
 	// without its person. 0: the default, 10 minutes.
-	IdleLockMinutes int        `json:"idle_lock_minutes,omitempty"`
-	Hours           []Interval `json:"hours"`
+	IdleLockMinutes int `json:"idle_lock_minutes,omitempty"`
+	// Retention: how long the building keeps personal data (nil: the
+	// defaults, engine.DefaultRetention).
+	Retention *Retention `json:"retention,omitempty"`
+	Hours     []Interval `json:"hours"`
 
 	// VisitReasons is the pick list reception offers for a visit's reason,
 	// so that the free text (which would collect health details) is rarely

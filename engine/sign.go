@@ -68,8 +68,10 @@ func PersonalDigest(personal []byte) []byte {
 	return h[:]
 }
 
-// Sign sets op's personal hash and signature with the origin's key.
+// Sign salts op's personal part (SaltPersonal) and sets its hash and the
+// signature with the origin's key.
 func Sign(op Op, key ed25519.PrivateKey) Op {
+	op.Personal = SaltPersonal(op.Personal)
 	op.PersonalHash = PersonalDigest(op.Personal)
 	op.Sig = ed25519.Sign(key, op.SigningBytes())
 	return op

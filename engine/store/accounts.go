@@ -76,7 +76,11 @@ func (t *tx) refoldPrincipal(ctx context.Context, typ, id string, ops []engine.O
 	case engine.EntityAudit:
 		var e engine.AuditEntry
 		e, ok, err = engine.FoldAudit(id, ops)
-		if err != nil || !ok {
+		if err != nil {
+			return err
+		}
+		if !ok { // erased: who looked is gone, and so is the entry
+			_, err := t.ExecContext(ctx, `DELETE FROM audit WHERE id = ?`, id)
 			return err
 		}
 		b, err := json.Marshal(e)

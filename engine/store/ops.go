@@ -19,23 +19,19 @@ type tx struct {
 	s      *Store
 	sql    *sql.Tx
 	author string
-	// What the in-memory indexes learn once the transaction commits.
-	appointments  map[string]engine.Appointment
-	removed       []string
-	configChanged bool
-	// principalsChanged: an account or device changed (Principals)
-	principalsChanged bool
-	seq               uint64 // the last seq this site wrote, including this transaction's ops
-	link              link   // the hash of one of this site's ops, for chaining the next
+	// effects: what the in-memory views learn once the transaction's
+	// savepoint is released (write.go applies and reverts them in one
+	// place).
+	effects
+	seq  uint64 // the last seq this site wrote, including this transaction's ops
+	link link   // the hash of one of this site's ops, for chaining the next
 	// stored is, per origin, the highest seq this transaction stored
 	stored map[string]uint64
-	// tokenDays: the token states of the building's days it re-folded
-	tokenDays map[string]map[engine.Cell]engine.TokenState
 	// batchStored: what the batch's earlier transactions stored (they
-	// commit together); shown: pending appointments this one showed
+	// commit together)
 	batchStored map[string]uint64
-	shown       []string
-	pended      map[string]bool
+	// pended: appointments this transaction found not yet showable
+	pended map[string]bool
 }
 
 // store records that the transaction stored op, for the vector.
@@ -293,6 +289,8 @@ func (t *tx) refoldOps(ctx context.Context, typ, id string, ops []engine.Op) err
 		return err
 	case engine.EntityAccount, engine.EntityDevice, engine.EntityAudit:
 		return t.refoldPrincipal(ctx, typ, id, ops)
+	case engine.EntityHold, engine.EntityErasure:
+		return t.refoldPrivacy(ctx, typ, id, ops)
 	case engine.EntityBuilding, engine.EntityService, engine.EntityStaff, engine.EntityCounter, engine.EntityRoom:
 		t.configChanged = true
 		table := configTables[typ]

@@ -39,7 +39,16 @@ func (s *Store) OpsAfter(ctx context.Context, origin string, after uint64, limit
 	if err != nil {
 		return nil, fmt.Errorf("ops of %s after %d: %w", origin, after, err)
 	}
-	return scanOps(rows)
+	ops, err := scanOps(rows)
+	if err != nil {
+		return nil, err
+	}
+	// Never send what the purge would erase, even before it ran here.
+	now := s.clock.Now()
+	for i := range ops {
+		ops[i] = s.stripExpired(ops[i], now)
+	}
+	return ops, nil
 }
 
 // opsAfterQuery reads a range of the primary key (origin, seq): no sort,
@@ -200,6 +209,9 @@ func (t *tx) applyRemote(ctx context.Context, op engine.Op, reason string, unver
 		waiting[op.Origin] = r
 		return false, nil
 	}
+	// Personal data past its retention (or erased on request) is not
+	// taken back: stored without it, as if purged here.
+	op = t.s.stripExpired(op, t.s.clock.Now())
 	if _, err := insertOp(ctx, t, op); err != nil {
 		return false, err
 	}
@@ -375,7 +387,8 @@ var knownKinds = map[string]bool{
 	engine.KindTokensTransferred: true, engine.KindInboxAdded: true, engine.KindInboxResolved: true,
 	engine.KindAccountDefined: true, engine.KindAccountPassword: true, engine.KindAccountPIN: true,
 	engine.KindDeviceAdded: true, engine.KindDevicePaired: true, engine.KindDeviceRevoked: true,
-	engine.KindAuditRecorded: true,
+	engine.KindAuditRecorded: true, engine.KindHoldPlaced: true, engine.KindHoldLifted: true,
+	engine.KindPersonalErased: true,
 }
 
 // wellFormed checks that an op can be stored and folded. A remote op that
@@ -402,7 +415,7 @@ func wellFormed(op engine.Op) error {
 	typ := engine.EntityType(op.Kind)
 	if _, config := configTables[typ]; !config && typ != engine.EntityVisit && typ != engine.EntityAppointment &&
 		typ != engine.EntityTokens && typ != engine.EntityInbox && typ != engine.EntityAccount &&
-		typ != engine.EntityDevice && typ != engine.EntityAudit {
+		typ != engine.EntityDevice && typ != engine.EntityAudit && typ != engine.EntityHold && typ != engine.EntityErasure {
 		return fmt.Errorf("unknown entity type %q", typ)
 	}
 	if !knownKinds[op.Kind] {
@@ -427,6 +440,10 @@ func wellFormed(op engine.Op) error {
 		_, _, err = engine.FoldDevice(op.Entity, []engine.Op{op})
 	case engine.EntityAudit:
 		_, _, err = engine.FoldAudit(op.Entity, []engine.Op{op})
+	case engine.EntityHold:
+		_, _, err = engine.FoldHold(op.Entity, []engine.Op{op})
+	case engine.EntityErasure:
+		_, err = engine.DecodeErasure(op)
 	case engine.EntityBuilding:
 		err = decodes[engine.Building](op.Data)
 	case engine.EntityService:

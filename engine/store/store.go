@@ -59,6 +59,8 @@ type Store struct {
 	cat       atomic.Pointer[engine.Catalog] // configuration snapshot
 	// principals: accounts and devices, what each request is checked against
 	principals atomic.Pointer[Principals]
+	// privacy: holds and erasures, what the purge and sync check (purge.go)
+	privacy atomic.Pointer[privacyState]
 
 	// Own writes after a restore from a backup (restore.go), under ownMu:
 	// ownFloor is the highest own seq a peer holds; ownUnconfirmed, that
@@ -145,6 +147,10 @@ func Open(ctx context.Context, path, site string, clock engine.Clock) (*Store, e
 		return nil, err
 	}
 	if err := s.loadPrincipals(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.loadPrivacy(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}

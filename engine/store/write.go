@@ -86,12 +86,12 @@ func (s *Store) runBatch(batch []*job) {
 	}
 	defer sqlTx.Rollback()
 
-	var ran []*job                   // jobs that wrote and wait for the commit
-	var applied []engine.Appointment // what the occupancy learnt before the commit
-	seq, chain, configChanged, tokensChanged, principalsChanged := s.seq, s.link, false, false, false
+	var ran []*job     // jobs that wrote and wait for the commit
+	var learnt effects // what the in-memory views learnt before the commit
+	seq, chain := s.seq, s.link
 	stored := map[string]uint64{} // per origin, the highest seq the batch stored
 	for i, j := range batch {
-		if configChanged {
+		if learnt.configChanged {
 			// The configuration snapshot is read back after the commit:
 			// later writes must wait for it. Put them back in line.
 			s.pendingMu.Lock()
@@ -114,7 +114,7 @@ func (s *Store) runBatch(batch []*job) {
 		if err := j.fn(context.WithoutCancel(j.ctx), t); err != nil {
 			if _, rerr := sqlTx.Exec("ROLLBACK TO " + sp); rerr != nil {
 				finish(append(ran, batch[i:]...), fmt.Errorf("rollback to savepoint: %w", rerr))
-				s.undo(applied)
+				s.revert(&learnt)
 				return
 			}
 			sqlTx.Exec("RELEASE " + sp)
@@ -124,7 +124,7 @@ func (s *Store) runBatch(batch []*job) {
 		}
 		if _, err := sqlTx.Exec("RELEASE " + sp); err != nil {
 			finish(append(ran, batch[i:]...), fmt.Errorf("release savepoint: %w", err))
-			s.undo(applied)
+			s.revert(&learnt)
 			return
 		}
 		seq = max(seq, t.seq)
@@ -134,28 +134,12 @@ func (s *Store) runBatch(batch []*job) {
 		if t.link.seq > chain.seq {
 			chain = t.link
 		}
-		for _, a := range t.appointments {
-			s.index(a)
-			applied = append(applied, a)
-		}
-		for _, id := range t.removed {
-			s.unindex(id)
-			applied = append(applied, engine.Appointment{ID: id})
-		}
-		s.unshown.remove(t.shown)
-		for entity, states := range t.tokenDays {
-			s.escrow.setDay(entity, states)
-			tokensChanged = true
-		}
-		configChanged = configChanged || t.configChanged
-		principalsChanged = principalsChanged || t.principalsChanged
+		s.learn(&t.effects)
+		learnt.merge(&t.effects)
 		ran = append(ran, j)
 	}
 	if err := sqlTx.Commit(); err != nil {
-		s.undo(applied)
-		if tokensChanged {
-			s.loadEscrow(context.Background()) // back to what the database holds
-		}
+		s.revert(&learnt)
 		finish(ran, fmt.Errorf("commit: %w", err))
 		return
 	}
@@ -167,38 +151,126 @@ func (s *Store) runBatch(batch []*job) {
 	if f := s.onCommit.Load(); f != nil && len(ran) > 0 {
 		(*f)()
 	}
-	var err2 error
-	if principalsChanged {
-		if err := s.loadPrincipals(context.Background()); err != nil {
-			err2 = fmt.Errorf("reload accounts and devices: %w", err)
+	finish(ran, s.committed(&learnt))
+}
+
+// effects is what one write teaches the in-memory views (occupancy,
+// escrow, unshown, the configuration and principals snapshots). Every
+// write job collects its effects in its tx; runBatch applies them with
+// learn when the job's savepoint is released, reverts them with revert if
+// the transaction does not commit, and committed reloads the snapshots
+// read back from the database. A new view, or the purge, touches these
+// three functions and nothing else.
+type effects struct {
+	appointments      map[string]engine.Appointment // folded and shown: indexed
+	removed           []string                      // appointments gone: unindexed
+	shown             []string                      // pending bookings now shown
+	tokenDays         map[string]map[engine.Cell]engine.TokenState
+	configChanged     bool // buildings, services, staff, counters, rooms
+	principalsChanged bool // accounts, devices
+	privacyChanged    bool // holds, erasures
+	erased            bool // an erasure on request erased personal data: checkpoint
+}
+
+// merge adds a later job's effects to e (a batch's, for revert).
+func (e *effects) merge(o *effects) {
+	for id, a := range o.appointments {
+		if e.appointments == nil {
+			e.appointments = map[string]engine.Appointment{}
+		}
+		e.appointments[id] = a
+	}
+	e.removed = append(e.removed, o.removed...)
+	e.shown = append(e.shown, o.shown...)
+	for entity, states := range o.tokenDays {
+		if e.tokenDays == nil {
+			e.tokenDays = map[string]map[engine.Cell]engine.TokenState{}
+		}
+		e.tokenDays[entity] = states
+	}
+	e.configChanged = e.configChanged || o.configChanged
+	e.principalsChanged = e.principalsChanged || o.principalsChanged
+	e.privacyChanged = e.privacyChanged || o.privacyChanged
+	e.erased = e.erased || o.erased
+}
+
+// learn applies a released job's effects to the in-memory views, before
+// the commit, so that the next job in the batch decides on them.
+func (s *Store) learn(e *effects) {
+	for _, a := range e.appointments {
+		s.index(a)
+	}
+	for _, id := range e.removed {
+		s.unindex(id)
+	}
+	s.unshown.remove(e.shown)
+	for entity, states := range e.tokenDays {
+		s.escrow.setDay(entity, states)
+	}
+}
+
+// revert puts the views a batch that did not commit taught back to what
+// the database holds.
+func (s *Store) revert(e *effects) {
+	ctx := context.Background()
+	for id := range e.appointments {
+		s.reindex(ctx, id)
+	}
+	for _, id := range e.removed {
+		s.reindex(ctx, id)
+	}
+	if len(e.tokenDays) > 0 {
+		s.loadEscrow(ctx)
+	}
+	// (e.shown: the bookings stay pending in the database; the next start
+	// finds them, and a later transaction that shows them again is a
+	// no-op on an already removed entry.)
+}
+
+// committed reloads the snapshots read back from the database after a
+// commit that changed them.
+func (s *Store) committed(e *effects) error {
+	ctx := context.Background()
+	if e.privacyChanged {
+		if err := s.loadPrivacy(ctx); err != nil {
+			return fmt.Errorf("reload holds and erasures: %w", err)
 		}
 	}
-	if configChanged {
+	if e.erased {
+		// The erased bytes must not wait in the WAL, nor in the database
+		// pages the WAL would replace, for the nightly checkpoint.
+		if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			return fmt.Errorf("checkpoint after erasure: %w", err)
+		}
+	}
+	if e.principalsChanged {
+		if err := s.loadPrincipals(ctx); err != nil {
+			return fmt.Errorf("reload accounts and devices: %w", err)
+		}
+	}
+	if e.configChanged {
 		homes := homeSites(s.cat.Load())
-		if err := s.loadCatalog(context.Background()); err != nil {
-			err2 = fmt.Errorf("reload configuration: %w", err)
-		} else if !maps.Equal(homes, homeSites(s.cat.Load())) {
+		if err := s.loadCatalog(ctx); err != nil {
+			return fmt.Errorf("reload configuration: %w", err)
+		}
+		if !maps.Equal(homes, homeSites(s.cat.Load())) {
 			// Every token chain starts at its home site.
-			if err := s.loadEscrow(context.Background()); err != nil {
-				err2 = fmt.Errorf("reload tokens: %w", err)
+			if err := s.loadEscrow(ctx); err != nil {
+				return fmt.Errorf("reload tokens: %w", err)
 			}
 		}
 	}
-	finish(ran, err2)
+	return nil
 }
 
-// undo puts the occupancy of appointments changed by a transaction that did
-// not commit back to what the database holds.
-func (s *Store) undo(changed []engine.Appointment) {
-	ctx := context.Background()
-	for _, c := range changed {
-		// Not found, or the disk is failing (the next start rebuilds
-		// the indexes): gone from them.
-		if a, err := appointment(ctx, s.db, c.ID); err == nil {
-			s.index(a)
-		} else {
-			s.unindex(c.ID)
-		}
+// reindex puts one appointment's place in the in-memory indexes back to
+// what the database holds. Not found, or the disk is failing (the next
+// start rebuilds the indexes): gone from them.
+func (s *Store) reindex(ctx context.Context, id string) {
+	if a, err := appointment(ctx, s.db, id); err == nil {
+		s.index(a)
+	} else {
+		s.unindex(id)
 	}
 }
 

@@ -1,0 +1,170 @@
+package app_test
+
+import (
+	"bytes"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"pforte/engine"
+)
+
+// ottilie is a citizen no other test uses: her name, phone and birth date
+// are looked for byte by byte in the data directory.
+var ottilie = apiCitizen{Name: "Ottilie Purgel", BirthDate: "1933-03-03", Phone: "0299 123987", Email: "ottilie.purgel@example.org"}
+
+// personalBytes lists which of needles some file under dir holds.
+func personalBytes(t *testing.T, dir string, needles ...string) []string {
+	t.Helper()
+	var found []string
+	filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Errorf("read %s: %v", path, err)
+			return nil
+		}
+		for _, n := range needles {
+			if bytes.Contains(b, []byte(n)) {
+				found = append(found, filepath.Base(path)+": "+n)
+			}
+		}
+		return nil
+	})
+	return found
+}
+
+func TestRetentionPurgeErasesTheBytes(t *testing.T) {
+	s := openDemo(t)
+	v := s.mustRegister(t, `{"name":"Ottilie Purgel","phone":"0299 123987","host":"staff-mueller","reason":"Abholung"}`)
+	ap := s.mustBook(t, bookBody("2026-11-25T10:00:00+01:00", ottilie, "meldebescheinigung"))
+	needles := []string{ottilie.Name, ottilie.Phone, ottilie.BirthDate, ottilie.Email}
+	if found := personalBytes(t, s.cfg.DataDir, needles...); len(found) == 0 {
+		t.Fatal("the personal data is not in the data directory to begin with: the test looks in the wrong place")
+	}
+
+	// Not yet: the visit is kept 28 days, the appointment 14 after its day.
+	s.clock.Set(time.Date(2026, 12, 8, 23, 0, 0, 0, engine.Berlin))
+	var run struct{ Erased map[string]int }
+	s.post(t, "/api/retention/run", `{}`).want(t, http.StatusOK, &run)
+	if run.Erased["visits"] != 0 || run.Erased["appointments"] != 0 {
+		t.Fatalf("erased too early: %v", run.Erased)
+	}
+	s.clock.Set(time.Date(2026, 12, 9, 0, 5, 0, 0, engine.Berlin))
+	s.post(t, "/api/retention/run", `{}`).want(t, http.StatusOK, &run)
+	if run.Erased["appointments"] != 1 || run.Erased["visits"] != 0 {
+		t.Fatalf("on 2026-12-09: erased %v, want the appointment only", run.Erased)
+	}
+	var got apiAppointment
+	s.get(t, "/api/appointments/"+ap.ID).want(t, http.StatusOK, &got)
+	if got.Citizen.Name != "" || got.Citizen.BirthDate != "" || got.Status != "booked" || got.Start != ap.Start {
+		t.Errorf("appointment after the purge: %+v, want its services, time and status without the citizen", got)
+	}
+	s.clock.Set(time.Date(2026, 12, 16, 3, 10, 0, 0, engine.Berlin))
+	s.post(t, "/api/retention/run", `{}`).want(t, http.StatusOK, &run)
+	if run.Erased["visits"] != 1 {
+		t.Fatalf("on 2026-12-16: erased %v, want the visit", run.Erased)
+	}
+	var gotV visit
+	s.get(t, "/api/visits/"+v.ID).want(t, http.StatusOK, &gotV)
+	if gotV.Name != "" || gotV.Phone != "" || gotV.Reason != "" || gotV.Host != "staff-mueller" {
+		t.Errorf("visit after the purge: %+v", gotV)
+	}
+	if found := personalBytes(t, s.cfg.DataDir, needles...); len(found) > 0 {
+		t.Errorf("after the purge, still on disk (while running): %v", found)
+	}
+	s.app.Close()
+	if found := personalBytes(t, s.cfg.DataDir, needles...); len(found) > 0 {
+		t.Errorf("after the purge, still on disk: %v", found)
+	}
+}
+
+func TestHoldKeepsRecordsUntilLifted(t *testing.T) {
+	s := openDemo(t)
+	v := s.mustRegister(t, `{"name":"Ottilie Purgel","phone":"0299 123987","host":"staff-mueller","reason":"Abholung"}`)
+	dpo := s.as(t, "datenschutz")
+	dpo.post(t, "/api/holds", `{"building":"rathaus-1","from":"2026-11-18","to":"2026-11-10","reason":"Gesundheitsamt"}`).
+		wantError(t, http.StatusBadRequest, engine.CodeInvalidField, "to")
+	var h struct {
+		ID     string `json:"id"`
+		Until  string `json:"until"`
+		Active bool   `json:"active"`
+	}
+	dpo.post(t, "/api/holds", `{"building":"rathaus-1","from":"2026-11-17","to":"2026-11-19","reason":"Anfrage Gesundheitsamt vom 18.11."}`).
+		want(t, http.StatusCreated, &h)
+	if !h.Active || h.Until != "2027-02-16" {
+		t.Fatalf("hold %+v, want active until 90 days from today", h)
+	}
+	s.as(t, "leitung").post(t, "/api/holds", `{}`).wantError(t, http.StatusForbidden, engine.CodeForbidden, "")
+
+	s.clock.Set(time.Date(2026, 12, 20, 9, 0, 0, 0, engine.Berlin))
+	var run struct{ Erased map[string]int }
+	s.post(t, "/api/retention/run", `{}`).want(t, http.StatusOK, &run)
+	var gotV visit
+	s.get(t, "/api/visits/"+v.ID).want(t, http.StatusOK, &gotV)
+	if run.Erased["visits"] != 0 || gotV.Name != ottilie.Name {
+		t.Fatalf("held visit erased: %v, %+v", run.Erased, gotV)
+	}
+	dpo.post(t, "/api/holds/"+h.ID+"/lift", `{}`).want(t, http.StatusOK, nil)
+	s.post(t, "/api/retention/run", `{}`).want(t, http.StatusOK, &run)
+	s.get(t, "/api/visits/"+v.ID).want(t, http.StatusOK, &gotV)
+	if run.Erased["visits"] != 1 || gotV.Name != "" {
+		t.Fatalf("lifted hold: erased %v, visit %+v", run.Erased, gotV)
+	}
+	var es []struct{ Action, Route string }
+	dpo.get(t, "/api/audit?entity=hold:"+h.ID).want(t, http.StatusOK, &es)
+	if len(es) == 0 {
+		t.Error("placing the hold is not in the audit log")
+	}
+}
+
+func TestErasureOnRequest(t *testing.T) {
+	s := openDemo(t)
+	v := s.mustRegister(t, `{"name":"Ottilie Purgel","phone":"0299 123987","host":"staff-mueller","reason":"Abholung"}`)
+	ap := s.mustBook(t, bookBody("2026-11-25T10:00:00+01:00", ottilie, "meldebescheinigung"))
+	dpo := s.as(t, "datenschutz")
+	dpo.post(t, "/api/personal-data/erase", `{"ids":["no-such-id"],"reason":"Antrag vom 18.11."}`).
+		wantError(t, http.StatusBadRequest, engine.CodeInvalidField, "ids")
+	dpo.post(t, "/api/personal-data/erase", `{"ids":["`+v.ID+`"]}`).wantError(t, http.StatusBadRequest, engine.CodeInvalidField, "reason")
+	var res struct{ Erased map[string]int }
+	dpo.post(t, "/api/personal-data/erase", `{"ids":["`+v.ID+`","`+ap.ID+`"],"reason":"Antrag auf Löschung vom 18.11."}`).
+		want(t, http.StatusOK, &res)
+	if res.Erased["visits"] != 1 || res.Erased["appointments"] != 1 {
+		t.Errorf("erased %v", res.Erased)
+	}
+	var gotV visit
+	s.get(t, "/api/visits/"+v.ID).want(t, http.StatusOK, &gotV)
+	var got apiAppointment
+	s.get(t, "/api/appointments/"+ap.ID).want(t, http.StatusOK, &got)
+	if gotV.Name != "" || got.Citizen.Name != "" {
+		t.Errorf("after erasure: visit %q, appointment %q", gotV.Name, got.Citizen.Name)
+	}
+	s.app.Close()
+	if found := personalBytes(t, s.cfg.DataDir, ottilie.Name, ottilie.Phone, ottilie.BirthDate); len(found) > 0 {
+		t.Errorf("after erasure, still on disk: %v", found)
+	}
+}
+
+func TestRetentionRules(t *testing.T) {
+	s := openDemo(t)
+	var r map[string]int
+	s.get(t, "/api/buildings/rathaus-1/retention").want(t, http.StatusOK, &r)
+	if r["visit_days"] != 28 || r["appointment_days"] != 14 || r["audit_days"] != 365 {
+		t.Errorf("default retention %v", r)
+	}
+	s.do(t, http.MethodPut, "/api/buildings/rathaus-1/retention", strings.NewReader(`{"visit_days":0,"appointment_days":14,"audit_days":365}`)).
+		wantError(t, http.StatusBadRequest, engine.CodeInvalidField, "visit_days")
+	s.do(t, http.MethodPut, "/api/buildings/rathaus-1/retention", strings.NewReader(`{"visit_days":21,"appointment_days":7,"audit_days":180}`)).
+		want(t, http.StatusOK, nil)
+	s.get(t, "/api/buildings/rathaus-1/retention").want(t, http.StatusOK, &r)
+	if r["visit_days"] != 21 || r["appointment_days"] != 7 {
+		t.Errorf("retention after PUT %v", r)
+	}
+	s.as(t, "sachbearbeitung").do(t, http.MethodPut, "/api/buildings/rathaus-1/retention", strings.NewReader(`{}`)).
+		wantError(t, http.StatusForbidden, engine.CodeForbidden, "")
+}
