@@ -40,6 +40,10 @@ type tracing struct {
 	Index         tracedJSON   `json:"index"`
 	Contacts      []tracedJSON `json:"contacts"`
 	MarginMinutes int          `json:"margin_minutes"`
+	// ErasedContacts counts the overlapping stays whose personal data is
+	// already erased (retention or a request): someone was there, but
+	// Pforte no longer knows who.
+	ErasedContacts int `json:"erased_contacts"`
 
 	building engine.Building
 	day      string // the index person's day
@@ -84,6 +88,10 @@ func (a *App) trace(r *http.Request) (tracing, error) {
 	out := tracing{Index: people[index.ID].at(index), Contacts: []tracedJSON{},
 		MarginMinutes: int(margin / time.Minute), building: b, day: engine.Day(index.From)}
 	for _, s := range engine.Contacts(index, engine.Stays(b, vs, as, now), margin) {
+		if people[s.ID].Name == "" { // a name is required: none left means erased
+			out.ErasedContacts++
+			continue
+		}
 		out.Contacts = append(out.Contacts, people[s.ID].at(s))
 	}
 	return out, nil
@@ -306,7 +314,8 @@ func (a *App) contactTracing(w http.ResponseWriter, r *http.Request) {
 func (a *App) contactTracingPDF(w http.ResponseWriter, r *http.Request) {
 	a.answerTracing(w, r, func(t tracing) {
 		doc := printing.ContactTracing{Town: townOf(t.building), Building: t.building.Name,
-			Address: t.building.Address, Day: noonOf(t.day), MarginMinutes: t.MarginMinutes, Index: printedPerson(t.Index)}
+			Address: t.building.Address, Day: noonOf(t.day), MarginMinutes: t.MarginMinutes, Index: printedPerson(t.Index),
+			Erased: t.ErasedContacts}
 		for _, c := range t.Contacts {
 			doc.Contacts = append(doc.Contacts, printedPerson(c))
 		}

@@ -332,3 +332,30 @@ func TestContactTracingStaysInTheManagersBuilding(t *testing.T) {
 		t.Errorf("Elsa at Rathaus I: %+v, want no contacts", got)
 	}
 }
+
+// Someone whose data was erased (here on request) is no contact any more;
+// the answer counts such stays, so the health office knows someone was
+// there.
+func TestContactTracingAfterAnErasure(t *testing.T) {
+	d := openTracingDay(t)
+	officer := d.s.as(t, "datenschutz")
+	officer.post(t, "/api/personal-data/erase", `{"ids":["`+d.anna.ID+`"],"reason":"Antrag auf Löschung vom 18.11."}`).
+		want(t, http.StatusOK, nil)
+	var got tracingAnswer
+	r := officer.get(t, "/api/contact-tracing?visit="+d.maria.ID)
+	r.want(t, http.StatusOK, &got)
+	if slices.ContainsFunc(got.Contacts, func(c traced) bool { return c.ID == d.anna.ID }) || len(got.Contacts) != 2 {
+		t.Errorf("contacts after Anna's erasure: %+v", got.Contacts)
+	}
+	if !strings.Contains(string(r.body), `"erased_contacts":1`) {
+		t.Errorf("the answer does not count Anna's erased stay: %s", r.body)
+	}
+	if text := pdfToText(t, officer.get(t, "/api/contact-tracing.pdf?visit="+d.maria.ID).body); !strings.Contains(text, "bereits gelöscht") {
+		t.Errorf("the PDF does not mention the erased stay:\n%s", text)
+	}
+	var pd personalData
+	officer.get(t, "/api/personal-data?name=Anna+Lehmann").want(t, http.StatusOK, &pd)
+	if len(pd.Visits) != 0 {
+		t.Errorf("Anna's erased visit is still found: %+v", pd.Visits)
+	}
+}

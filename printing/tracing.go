@@ -21,6 +21,9 @@ type ContactTracing struct {
 	MarginMinutes int
 	Index         TracedPerson
 	Contacts      []TracedPerson
+	// Erased counts the overlapping stays whose personal data is erased
+	// already: someone was there, but nobody knows who any more.
+	Erased int
 }
 
 // TracedPerson is one person's stay and contact data.
@@ -84,8 +87,15 @@ func WriteContactTracing(w io.Writer, c ContactTracing, opt Options) error {
 	l.draw(pages, func(y float64) {
 		x, w := listMarginX, l.innerW()
 		summary := "Keine Kontaktpersonen: niemand sonst war zur selben Zeit im Gebäude."
+		if c.Erased > 0 {
+			summary = "Keine Kontaktpersonen mit gespeicherten Daten."
+		}
 		if n := len(c.Contacts); n > 0 {
 			summary = "Gesamt: " + plural(n, "1 Kontaktperson", strconv.Itoa(n)+" Kontaktpersonen") + "."
+		}
+		if c.Erased > 0 {
+			summary += " Außerdem " + plural(c.Erased, "1 Aufenthalt", strconv.Itoa(c.Erased)+" Aufenthalte") +
+				" zur selben Zeit, deren Daten bereits gelöscht sind."
 		}
 		l.d.fit(box{x, y + 4, w, 5}, summary, textStyle{
 			style: "B", maxSize: 8.5, minSize: 7, maxLines: 1, align: "L", color: inkColor})
