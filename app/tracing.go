@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -152,21 +153,17 @@ func (a *App) tracingIndex(r *http.Request, now time.Time) (engine.Stay, engine.
 	if err != nil {
 		return engine.Stay{}, b, err
 	}
+	named := map[string]bool{} // the ids of the records of that name
+	for _, v := range vs {
+		named[v.ID] = engine.SameVisitor(v, name)
+	}
+	for _, ap := range as {
+		named[ap.ID] = engine.NormalizeName(ap.Citizen.Name) == engine.NormalizeName(name)
+	}
 	var found []engine.Stay
 	for _, s := range engine.Stays(b, vs, as, now) {
-		switch s.Kind {
-		case engine.StayVisit:
-			for _, v := range vs {
-				if v.ID == s.ID && engine.SameVisitor(v, name) {
-					found = append(found, s)
-				}
-			}
-		case engine.StayAppointment:
-			for _, ap := range as {
-				if ap.ID == s.ID && engine.NormalizeName(ap.Citizen.Name) == engine.NormalizeName(name) {
-					found = append(found, s)
-				}
-			}
+		if named[s.ID] {
+			found = append(found, s)
 		}
 	}
 	// A visitor who came for an appointment is one person, found as the visit.
@@ -281,7 +278,8 @@ func joinNonEmpty(sep string, parts ...string) string {
 // answer to write; an ambiguous name is a 409 listing the candidates.
 func (a *App) answerTracing(w http.ResponseWriter, r *http.Request, write func(tracing)) {
 	t, err := a.trace(r)
-	if amb, ok := err.(*errTracingAmbiguous); ok {
+	var amb *errTracingAmbiguous
+	if errors.As(err, &amb) {
 		for _, m := range amb.matches {
 			auditEntities(r.Context(), m.ID)
 		}
