@@ -105,7 +105,7 @@ func demoBuildings() []engine.Building {
 	// The Bürger Büro gives day tickets: 20 a day, online from 07:00, at
 	// the desk from 08:00; the held-back counter opens for the day at 07:45.
 	citizensOffice := engine.BookingRules{MinLeadMinutes: 10, DayTickets: 20, ReleaseAt: "07:45"}
-	return []engine.Building{
+	bs := []engine.Building{
 		{ID: "rathaus-1", Name: "Rathaus I", Address: "Am Vreithof 8, 59494 Soest",
 			Entrance: "Eingang über den Rathausinnenhof", AppointmentOnly: true, Hours: townHallHours(),
 			HolidayRegion: "NW", SlotMinutes: 5, TicketPrefix: "R", Booking: townHall},
@@ -123,6 +123,16 @@ func demoBuildings() []engine.Building {
 				{From: "2026-12-31", Closed: true, Reason: "Jahresabschluss"},
 			}},
 	}
+	for i := range bs {
+		bs[i].VisitReasons = demoVisitReasons()
+	}
+	return bs
+}
+
+// demoVisitReasons is the pick list for why a visitor came: reception
+// picks one instead of typing, so the reason collects no health details.
+func demoVisitReasons() []string {
+	return []string{"Termin ohne Buchung", "Abholung", "Lieferung", "Handwerker", "Rückfrage zum Bescheid"}
 }
 
 func demoServices() []engine.Service {

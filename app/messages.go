@@ -57,6 +57,8 @@ var fieldLabels = map[string]string{
 	"kind":               "Art",
 	"account":            "Konto",
 	"device":             "Gerät",
+	"visit":              "Besuch",
+	"appointment":        "Termin",
 }
 
 func label(field string) string {
@@ -97,14 +99,19 @@ func message(e *engine.Error) string {
 	case engine.CodeInvalidField:
 		return invalidMessage(e)
 	case engine.CodeNotFound:
-		switch e.Field {
-		case "birth_date", "code":
+		switch {
+		case e.Field == "birth_date" || e.Field == "code":
 			return "Für heute wurde kein Termin gefunden. Bitte wenden Sie sich an die Information."
+		case e.Rule == ruleTracing:
+			return "An diesem Tag war niemand dieses Namens im Gebäude (weder als Besuch noch mit Termin)."
 		}
 		return fmt.Sprintf("%s nicht gefunden.", label(e.Field))
 	case engine.CodeSlotTaken:
 		return "Dieser Termin ist inzwischen vergeben. Bitte einen anderen wählen."
 	case engine.CodeAmbiguous:
+		if e.Rule == ruleTracing {
+			return "An diesem Tag waren mehrere Personen dieses Namens im Gebäude. Bitte eine aus der Liste wählen."
+		}
 		return "Für dieses Geburtsdatum gibt es heute mehrere Termine. Bitte zusätzlich den Namen eingeben."
 	case engine.CodeNobody:
 		return "Niemand wartet, der an diesem Schalter bedient werden kann."
@@ -144,6 +151,8 @@ func message(e *engine.Error) string {
 			return "Der Besuch wartet nicht mehr am Eingang: er wurde schon abgeholt oder ist gegangen."
 		case "already_left":
 			return "Der Besuch ist bereits gegangen."
+		case "no_stay":
+			return "Diese Person war nicht im Gebäude: der Termin ist storniert, nicht wahrgenommen oder hat noch nicht begonnen."
 		case "print_job_busy":
 			return "Der Druckauftrag wird gerade gesendet."
 		case "appointment_cancelled":
@@ -167,6 +176,10 @@ func invalidMessage(e *engine.Error) string {
 	switch {
 	case e.Field == "contact":
 		return "Bitte Telefon, E-Mail oder Anschrift angeben."
+	case e.Field == "person":
+		return "Bitte Name, Geburtsdatum, E-Mail oder Telefon der Person angeben."
+	case e.Field == "visit" && e.Rule == engine.RuleRequired:
+		return "Bitte einen Besuch, einen Termin oder einen Namen angeben."
 	case e.Field == "password" && e.Rule == engine.RuleRange:
 		return fmt.Sprintf("Das Passwort muss mindestens %d Zeichen lang sein.", e.Limit)
 	case e.Field == "pin":

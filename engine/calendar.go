@@ -355,6 +355,14 @@ func (b Building) Validate() error {
 	if s := b.SlotMinutes; s < 1 || s > 60 || 60%s != 0 {
 		return InvalidRule("slot_minutes", RuleRange, "want a divisor of 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60), got %d", s)
 	}
+	for i, r := range b.VisitReasons {
+		if err := checkText(fmt.Sprintf("visit_reasons[%d]", i), r, MaxReasonLen, true); err != nil {
+			return err
+		}
+	}
+	if m := b.TracingMarginMinutes; m < 0 || m > MaxTracingMarginMinutes {
+		return InvalidRule("tracing_margin_minutes", RuleRange, "want 0 (the default) to %d minutes, got %d", MaxTracingMarginMinutes, m)
+	}
 	if err := validateTicketPrefix(b.TicketPrefix); err != nil {
 		return err
 	}

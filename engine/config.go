@@ -19,6 +19,15 @@ type Building struct {
 	Retention *Retention `json:"retention,omitempty"`
 	Hours     []Interval `json:"hours"`
 
+	// VisitReasons is the pick list reception offers for a visit's reason,
+	// so that the free text (which would collect health details) is rarely
+	// needed. Free text stays allowed.
+	VisitReasons []string `json:"visit_reasons,omitempty"`
+	// TracingMarginMinutes: contact tracing counts stays as overlapping
+	// when they are at most this far apart (see tracing.go). 0: the
+	// default, 15 minutes.
+	TracingMarginMinutes int `json:"tracing_margin_minutes,omitempty"`
+
 	// MonthlyDays adds hours on the nth weekday of every month ("open on
 	// the first Saturday of the month", Dorsten).
 	MonthlyDays []MonthlyDay `json:"monthly_days,omitempty"`

@@ -22,6 +22,9 @@ type list struct {
 	created      time.Time
 	cols         []column
 	confidential bool // personal data: the footer says how to handle it
+	// notice replaces the confidential footer's default text (who may
+	// read the document).
+	notice string
 }
 
 // column is one column of the table.
@@ -240,8 +243,12 @@ func (l *list) pageFooter() {
 	y := l.pageH - listFooterH + 3
 	d.rule(x, x+w, y, 0.25, ruleColor)
 	if l.confidential {
-		d.fit(box{x, y + 1, w * 0.68, 4}, "Vertraulich: personenbezogene Daten. Verschlossen aufbewahren, nach 4 Wochen vernichten.", textStyle{
-			maxSize: 6.5, minSize: 5.5, maxLines: 1, align: "L", color: labelColor})
+		notice, st := l.notice, textStyle{style: "B", maxSize: 7, minSize: 5.5, maxLines: 1, align: "L", color: accentColor}
+		if notice == "" {
+			notice = "Vertraulich: personenbezogene Daten. Verschlossen aufbewahren, nach 4 Wochen vernichten."
+			st = textStyle{maxSize: 6.5, minSize: 5.5, maxLines: 1, align: "L", color: labelColor}
+		}
+		d.fit(box{x, y + 1, w * 0.68, 4}, notice, st)
 	}
 	d.fit(box{x + w*0.68, y + 1, w * 0.32, 4}, "Gedruckt am "+shortDate(l.created)+", "+clockTime(l.created)+" Uhr", textStyle{
 		maxSize: 6.5, minSize: 5.5, maxLines: 1, align: "R", color: labelColor})
