@@ -36,7 +36,7 @@ func BenchmarkPurgeYear(b *testing.B) {
 		alone := deskLoad(b, s, func() { time.Sleep(5 * time.Second) })
 		var during time.Duration
 		done := make(chan struct{})
-		go func() { during = deskLoad(b, s, func() { <-done }) ; close(done) }()
+		go func() { during = deskLoad(b, s, func() { <-done }); close(done) }()
 		var txs []time.Duration
 		store.ObservePurgeForTest(func(d time.Duration) { txs = append(txs, d) })
 		b.StartTimer()
