@@ -61,11 +61,11 @@ func (a *App) printQueueRetention() time.Duration {
 
 // purgeNow runs the purge and logs what it erased (counts only: nothing
 // personal in the log).
-func (a *App) purgeNow(ctx context.Context, when string) {
+func (a *App) purgeNow(ctx context.Context, when string) (map[string]int, error) {
 	res, err := a.Purge(ctx)
 	if err != nil {
 		a.log.Error("retention purge", "when", when, "err", err)
-		return
+		return res, err
 	}
 	total := 0
 	for _, n := range res {
@@ -76,6 +76,7 @@ func (a *App) purgeNow(ctx context.Context, when string) {
 			"appointments", res[engine.PersonalAppointment], "inbox", res[engine.PersonalInbox],
 			"audit", res[engine.PersonalAudit], "print_jobs", res["print_jobs"])
 	}
+	return res, nil
 }
 
 func (a *App) startRetentionJobs() {
@@ -84,7 +85,7 @@ func (a *App) startRetentionJobs() {
 
 // runRetention serves POST /api/retention/run: the purge, now.
 func (a *App) runRetention(w http.ResponseWriter, r *http.Request) {
-	res, err := a.Purge(r.Context())
+	res, err := a.purgeNow(r.Context(), "asked by "+a.author(r.Context()))
 	if err != nil {
 		a.fail(w, r, err)
 		return

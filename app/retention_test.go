@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"bytes"
+	"context"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -9,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"pforte/app"
 	"pforte/engine"
 )
 
@@ -167,4 +170,37 @@ func TestRetentionRules(t *testing.T) {
 	}
 	s.as(t, "sachbearbeitung").do(t, http.MethodPut, "/api/buildings/rathaus-1/retention", strings.NewReader(`{}`)).
 		wantError(t, http.StatusForbidden, engine.CodeForbidden, "")
+}
+
+// TestNothingPersonalInTheLog: the log (console, journal) is not purged,
+// so nothing a visitor or citizen said may be in it: not when registered,
+// booked, searched for by name, traced, erased or purged.
+func TestNothingPersonalInTheLog(t *testing.T) {
+	var logs bytes.Buffer
+	cfg := demoConfig(t.TempDir())
+	clock := engine.NewFixedClock(wednesdayMorning)
+	cfg.Clock = clock
+	a, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	s := (&site{app: a, url: serve(t, a), clock: clock, cfg: cfg}).as(t, "demo")
+	v := s.mustRegister(t, `{"name":"Ottilie Purgel","phone":"0299 123987","host":"staff-mueller","reason":"Abholung"}`)
+	s.mustBook(t, bookBody("2026-11-25T10:00:00+01:00", ottilie, "meldebescheinigung"))
+	s.get(t, "/api/visits/recent?name=Ottilie%20Purgel")
+	s.get(t, "/api/contact-tracing?name=Ottilie%20Purgel&day=2026-11-18&building=rathaus-1")
+	s.get(t, "/api/personal-data?name=Ottilie%20Purgel")
+	s.post(t, "/api/visits", `{"name":"Ottilie Purgel","phone":"0299 123987","host":"niemand"}`) // a bad request
+	s.post(t, "/api/personal-data/erase", `{"ids":["`+v.ID+`"],"reason":"Antrag"}`)
+	s.clock.Set(time.Date(2026, 12, 31, 9, 0, 0, 0, engine.Berlin))
+	s.post(t, "/api/retention/run", `{}`)
+	for _, n := range []string{ottilie.Name, "Ottilie", "Purgel", ottilie.Phone, ottilie.BirthDate, ottilie.Email} {
+		if strings.Contains(logs.String(), n) {
+			t.Errorf("the log holds %q", n)
+		}
+	}
+	if !strings.Contains(logs.String(), "retention purge") {
+		t.Errorf("the log does not say what the purge did (counts):\n%s", logs.String())
+	}
 }
