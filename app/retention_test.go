@@ -204,3 +204,30 @@ func TestNothingPersonalInTheLog(t *testing.T) {
 		t.Errorf("the log does not say what the purge did (counts):\n%s", logs.String())
 	}
 }
+
+// TestAuditLogHasItsOwnRetention: who looked at what is kept for the
+// building's audit_days (365 by default), then erased like the rest.
+func TestAuditLogHasItsOwnRetention(t *testing.T) {
+	s := openDemo(t)
+	v := s.mustRegister(t, mariaJSON)
+	s.as(t, "empfang").get(t, "/api/visits/"+v.ID).want(t, http.StatusOK, nil)
+	dpo := s.as(t, "datenschutz")
+	var es []struct{ User, Route string }
+	dpo.get(t, "/api/audit?user=empfang").want(t, http.StatusOK, &es)
+	if len(es) != 1 {
+		t.Fatalf("audit before: %+v", es)
+	}
+	s.clock.Set(time.Date(2027, 11, 17, 23, 0, 0, 0, engine.Berlin)) // 364 days on: kept
+	s.post(t, "/api/retention/run", `{}`).want(t, http.StatusOK, nil)
+	dpo.get(t, "/api/audit?user=empfang").want(t, http.StatusOK, &es)
+	if len(es) != 1 {
+		t.Fatalf("audit a day early: %+v", es)
+	}
+	s.clock.Set(time.Date(2027, 11, 18, 0, 30, 0, 0, engine.Berlin))
+	var run struct{ Erased map[string]int }
+	s.post(t, "/api/retention/run", `{}`).want(t, http.StatusOK, &run)
+	dpo.get(t, "/api/audit?user=empfang").want(t, http.StatusOK, &es)
+	if len(es) != 0 || run.Erased["audit"] == 0 {
+		t.Fatalf("audit after 365 days: %+v (erased %v)", es, run.Erased)
+	}
+}
