@@ -121,33 +121,8 @@ var personalPresent = json.RawMessage(`{}`)
 // the WAL; secure_delete overwrites the freed space in the database.
 func (s *Store) Purge(ctx context.Context) (PurgeResult, error) {
 	now := s.clock.Now()
-	type record struct{ typ, id, kind string }
-	var due []record
-	seen := map[string]bool{}
-	// Only what the rule needs of each op (not its personal part): a
-	// year of ops must not sit in memory while desks go on working.
-	rows, err := s.db.QueryContext(ctx, `SELECT kind, entity, data FROM ops WHERE personal IS NOT NULL AND kind IN (?, ?, ?, ?)`,
-		engine.KindVisitRegistered, engine.KindApptBooked, engine.KindInboxAdded, engine.KindAuditRecorded)
+	due, err := s.dueRecords(ctx, now)
 	if err != nil {
-		return nil, fmt.Errorf("purge: %w", err)
-	}
-	for rows.Next() {
-		var op engine.Op
-		if err := rows.Scan(&op.Kind, &op.Entity, &op.Data); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("purge: %w", err)
-		}
-		op.Personal = personalPresent
-		if !s.expired(op, now) || seen[op.Entity] {
-			continue
-		}
-		seen[op.Entity] = true
-		kind := map[string]string{engine.EntityVisit: engine.PersonalVisit, engine.EntityAppointment: engine.PersonalAppointment,
-			engine.EntityInbox: engine.PersonalInbox, engine.EntityAudit: engine.PersonalAudit}[engine.EntityType(op.Kind)]
-		due = append(due, record{engine.EntityType(op.Kind), op.Entity, kind})
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("purge: %w", err)
 	}
 	res := PurgeResult{}
@@ -177,11 +152,60 @@ func (s *Store) Purge(ctx context.Context) (PurgeResult, error) {
 		}
 	}
 	if len(due) > 0 {
-		if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		if err := s.Checkpoint(ctx); err != nil {
 			return res, fmt.Errorf("purge: checkpoint: %w", err)
 		}
 	}
 	return res, nil
+}
+
+// dueRecord is a record whose personal data the purge erases.
+type dueRecord struct{ typ, id, kind string }
+
+// dueRecords lists the records whose personal data expired by now.
+func (s *Store) dueRecords(ctx context.Context, now time.Time) ([]dueRecord, error) {
+	var due []dueRecord
+	seen := map[string]bool{}
+	// Only what the rule needs of each op (not its personal part): a
+	// year of ops must not sit in memory while desks go on working.
+	// The scan runs with a small page cache: read through the usual
+	// 32 MiB, a year of ops would fill it, and the next request on that
+	// connection after a write would spend 80-100 ms throwing the stale
+	// pages away (see Store.writer).
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close() // back to the pool, its cache size restored
+	if _, err := conn.ExecContext(ctx, `PRAGMA cache_size(-1024)`); err != nil {
+		return nil, err
+	}
+	defer conn.ExecContext(context.Background(), `PRAGMA cache_size(-32768)`)
+	rows, err := conn.QueryContext(ctx, `SELECT kind, entity, data FROM ops WHERE personal IS NOT NULL AND kind IN (?, ?, ?, ?)`,
+		engine.KindVisitRegistered, engine.KindApptBooked, engine.KindInboxAdded, engine.KindAuditRecorded)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var op engine.Op
+		if err := rows.Scan(&op.Kind, &op.Entity, &op.Data); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		op.Personal = personalPresent
+		if !s.expired(op, now) || seen[op.Entity] {
+			continue
+		}
+		seen[op.Entity] = true
+		kind := map[string]string{engine.EntityVisit: engine.PersonalVisit, engine.EntityAppointment: engine.PersonalAppointment,
+			engine.EntityInbox: engine.PersonalInbox, engine.EntityAudit: engine.PersonalAudit}[engine.EntityType(op.Kind)]
+		due = append(due, dueRecord{engine.EntityType(op.Kind), op.Entity, kind})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return due, nil
 }
 
 // eraseMany removes the personal part of the entities' ops and re-folds
@@ -354,7 +378,13 @@ func (t *tx) found(ctx context.Context, table, id string) bool {
 // Vacuum rebuilds the database file without its free pages. The purge does
 // not need it (secure_delete overwrites what it frees); it gives the space
 // back to the file system, for an admin who wants the file smaller.
+// In WAL mode the rebuilt file goes through the WAL first: the TRUNCATE
+// checkpoint after it leaves the file alone.
 func (s *Store) Vacuum(ctx context.Context) error {
-	_, err := s.db.ExecContext(ctx, `VACUUM`)
-	return err
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if _, err := s.writer.ExecContext(ctx, `VACUUM`); err != nil {
+		return err
+	}
+	return s.checkpointLocked(ctx)
 }

@@ -79,7 +79,7 @@ func (s *Store) runBatch(batch []*job) {
 	}
 	// The transaction must not die with one caller's context: an
 	// interrupted statement would roll back everybody's writes.
-	sqlTx, err := s.db.BeginTx(context.Background(), nil)
+	sqlTx, err := s.writer.BeginTx(context.Background(), nil)
 	if err != nil {
 		finish(batch, fmt.Errorf("begin: %w", err))
 		return
@@ -239,7 +239,7 @@ func (s *Store) committed(e *effects) error {
 	if e.erased {
 		// The erased bytes must not wait in the WAL, nor in the database
 		// pages the WAL would replace, for the nightly checkpoint.
-		if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		if err := s.checkpointLocked(ctx); err != nil {
 			return fmt.Errorf("checkpoint after erasure: %w", err)
 		}
 	}
