@@ -43,10 +43,10 @@ type Store struct {
 	// the pool handed the writer a connection that a large read had
 	// filled. The writer alone writes, so its cache stays valid.
 	writer *sql.Conn
-	site  string
-	clock engine.Clock
-	hlc   *engine.HLCClock
-	key   ed25519.PrivateKey // signs every op this site writes
+	site   string
+	clock  engine.Clock
+	hlc    *engine.HLCClock
+	key    ed25519.PrivateKey // signs every op this site writes
 
 	writeMu   sync.Mutex // one transaction at a time, see write
 	pendingMu sync.Mutex
