@@ -306,20 +306,34 @@ func (a *App) send(sp *spool.Spool, job spool.Job, pdf []byte, s printSettings) 
 	return job, cupsID, nil
 }
 
+// badgeJSON tells reception at once what became of the badge printed at
+// registration: "printed", "queued" with the reason it did not print (the
+// document waits in the print queue for a retry), or "failed".
+type badgeJSON struct {
+	Status string `json:"status"`
+	Job    string `json:"job,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
 // printBadgeOnRegister prints a newly registered visitor's badge on the
-// slip printer when the desk's setting print_badge_on_register is on. It
-// never fails the registration: a badge that cannot be printed waits in
-// the print queue, and the error is logged. Call it after a visit is
-// registered at this desk.
-func (a *App) printBadgeOnRegister(ctx context.Context, v engine.Visit) {
+// slip printer when the desk's setting print_badge_on_register is on, and
+// answers what became of it (nil: not wanted). It never fails the
+// registration: a badge that cannot be printed waits in the print queue.
+// Call it after a visit is registered at this desk.
+func (a *App) printBadgeOnRegister(ctx context.Context, v engine.Visit) *badgeJSON {
 	s := a.loadPrintSettings()
 	if !s.PrintBadgeOnRegister {
-		return
+		return nil
 	}
 	job, _, err := a.submit(ctx, docRequest{Document: docBadge, ID: v.ID}, s.SlipPrinter, s)
 	if err != nil {
 		a.log.Warn("badge not printed", "visit", v.ID, "job", job.ID, "err", err)
+		if job.ID == "" { // not even queued
+			return &badgeJSON{Status: "failed", Error: "Der Besucherausweis konnte nicht erstellt werden."}
+		}
+		return &badgeJSON{Status: "queued", Job: job.ID, Error: printerMessage(err)}
 	}
+	return &badgeJSON{Status: "printed", Job: job.ID}
 }
 
 // startPrintJobs adds the printing jobs to the app's scheduler: every

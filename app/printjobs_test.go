@@ -346,3 +346,49 @@ func TestPrintThroughRealCUPS(t *testing.T) {
 		t.Errorf("message %q, want it to name the stopped queue", e.Error.Message)
 	}
 }
+
+// TestBadgeAtRegistration: when the desk prints badges at registration,
+// the registration's answer says at once whether the badge printed, and
+// why not (it waits in the print queue then); the visit is registered
+// either way.
+func TestBadgeAtRegistration(t *testing.T) {
+	s := openDemo(t)
+	srv := s.usePrinters(t)
+	type registered struct {
+		ID    string `json:"id"`
+		Badge *struct {
+			Status string `json:"status"`
+			Job    string `json:"job"`
+			Error  string `json:"error"`
+		} `json:"badge"`
+	}
+	var got registered
+	s.post(t, "/api/visits", mariaJSON).want(t, http.StatusCreated, &got)
+	if got.Badge != nil {
+		t.Fatalf("badge = %+v with print_badge_on_register off, want none", *got.Badge)
+	}
+
+	s.putSettings(t, `{"print_badge_on_register":true}`)
+	s.post(t, "/api/visits", mariaJSON).want(t, http.StatusCreated, &got)
+	if got.Badge == nil || got.Badge.Status != "printed" || got.Badge.Error != "" {
+		t.Fatalf("badge = %+v, want printed", got.Badge)
+	}
+	if n := len(srv.Jobs()); n != 1 {
+		t.Errorf("the print server holds %d jobs, want the one badge", n)
+	}
+
+	srv.Stop("infotheke", "media-empty")
+	s.post(t, "/api/visits", mariaJSON).want(t, http.StatusCreated, &got)
+	if got.Badge == nil || got.Badge.Status != "queued" || !strings.Contains(got.Badge.Error, "angehalten") {
+		t.Fatalf("badge = %+v, want queued with the printer's reason in German", got.Badge)
+	}
+	jobs := s.waitingJobs(t)
+	if len(jobs) != 1 || jobs[0].JobID != got.Badge.Job || jobs[0].Document != "badge" {
+		t.Errorf("print queue = %+v, want the badge %s waiting", jobs, got.Badge.Job)
+	}
+	var present []visit
+	s.get(t, "/api/visits/present").want(t, http.StatusOK, &present)
+	if len(present) != 3 {
+		t.Errorf("%d visitors present, want 3: a badge that did not print never stops a registration", len(present))
+	}
+}

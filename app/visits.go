@@ -34,9 +34,12 @@ type visitJSON struct {
 	// answered; reception should phone the host.
 	Unanswered bool `json:"unanswered"`
 	// AfterClosing: still in the building after it closed for the day.
-	AfterClosing bool   `json:"after_closing"`
-	BuildingName string `json:"building_name"`
-	Entrance     string `json:"entrance"`
+	AfterClosing bool `json:"after_closing"`
+	// Badge: only in the answer to a registration, when the desk prints
+	// badges then.
+	Badge        *badgeJSON `json:"badge,omitempty"`
+	BuildingName string     `json:"building_name"`
+	Entrance     string     `json:"entrance"`
 }
 
 // visitsJSON shows visits with their hosts' names and what reception must
@@ -112,8 +115,15 @@ func (a *App) registerVisit(w http.ResponseWriter, r *http.Request) {
 	}
 	a.visitChanged(v)
 	a.announceVisit(r.Context(), v)
-	a.printBadgeOnRegister(r.Context(), v) // never fails the registration; a failed badge waits in the print queue
-	a.writeVisits(w, r, http.StatusCreated, []engine.Visit{v}, true)
+	badge := a.printBadgeOnRegister(r.Context(), v) // never fails the registration
+	auditEntities(r.Context(), v.ID)
+	out, err := a.visitsJSON(r.Context(), []engine.Visit{v})
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	out[0].Badge = badge
+	writeJSON(w, http.StatusCreated, out[0])
 }
 
 func (a *App) visits(w http.ResponseWriter, r *http.Request) {
