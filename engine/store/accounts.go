@@ -196,14 +196,7 @@ func (t *tx) exists(ctx context.Context, table, id string) (bool, error) {
 }
 
 func (t *tx) account(ctx context.Context, id string) (engine.Account, error) {
-	as, err := docs[engine.Account](ctx, t, `SELECT doc FROM accounts WHERE id = ?`, id)
-	if err != nil {
-		return engine.Account{}, err
-	}
-	if len(as) == 0 {
-		return engine.Account{}, engine.NotFound("account", "no account %q", id)
-	}
-	return as[0], nil
+	return docByID[engine.Account](ctx, t, "accounts", "account", id)
 }
 
 // HashSecret is the SHA-256 (hex) under which pairing codes and device
@@ -283,14 +276,7 @@ func (s *Store) RevokeDevice(ctx context.Context, author, id string) (engine.Dev
 }
 
 func (t *tx) device(ctx context.Context, id string) (engine.Device, error) {
-	ds, err := docs[engine.Device](ctx, t, `SELECT doc FROM devices WHERE id = ?`, id)
-	if err != nil {
-		return engine.Device{}, err
-	}
-	if len(ds) == 0 {
-		return engine.Device{}, engine.NotFound("device", "no device %q", id)
-	}
-	return ds[0], nil
+	return docByID[engine.Device](ctx, t, "devices", "device", id)
 }
 
 // Devices lists every device, newest first.

@@ -330,14 +330,7 @@ func (s *Store) LiftHold(ctx context.Context, author, id string) (engine.Hold, e
 }
 
 func (t *tx) hold(ctx context.Context, id string) (engine.Hold, error) {
-	hs, err := docs[engine.Hold](ctx, t, `SELECT doc FROM holds WHERE id = ?`, id)
-	if err != nil {
-		return engine.Hold{}, err
-	}
-	if len(hs) == 0 {
-		return engine.Hold{}, engine.NotFound("hold", "no hold %q", id)
-	}
-	return hs[0], nil
+	return docByID[engine.Hold](ctx, t, "holds", "hold", id)
 }
 
 // ErasePersonal erases records on request (DSGVO Art. 17) before their

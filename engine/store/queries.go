@@ -17,6 +17,20 @@ type querier interface {
 }
 
 // docs reads a JSON doc column into a slice of T.
+// docByID reads the one document of table (accounts, devices, holds) with
+// the id; none is a not-found error naming what.
+func docByID[T any](ctx context.Context, q querier, table, what, id string) (T, error) {
+	ds, err := docs[T](ctx, q, `SELECT doc FROM `+table+` WHERE id = ?`, id)
+	if err != nil || len(ds) == 0 {
+		var zero T
+		if err == nil {
+			err = engine.NotFound(what, "no %s %q", what, id)
+		}
+		return zero, err
+	}
+	return ds[0], nil
+}
+
 func docs[T any](ctx context.Context, q querier, query string, args ...any) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
