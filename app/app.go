@@ -83,6 +83,7 @@ type App struct {
 	visitHub  *visitBroker
 	done      chan struct{} // closed by Close: ends the event streams
 	closeOnce sync.Once
+	bg        sync.WaitGroup // work started outside the cron (Close waits for it)
 	// reconcileMu: one capacity-token reconciliation at a time (allotments.go).
 	reconcileMu sync.Mutex
 	// Who is asking (auth.go): sessions, and the throttles that slow
@@ -340,6 +341,7 @@ func (a *App) Close() error {
 		<-a.cron.Stop().Done()
 		a.cron = nil
 	}
+	a.bg.Wait()
 	if a.store == nil {
 		return nil
 	}

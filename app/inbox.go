@@ -28,7 +28,11 @@ func (a *App) relocate(ctx context.Context) {
 // startDisplacement schedules displacement; the caller starts the cron.
 func (a *App) startDisplacement() {
 	a.cron.AddFunc("* * * * *", func() { a.relocate(context.Background()) })
-	go a.relocate(context.Background())
+	a.bg.Add(1)
+	go func() {
+		defer a.bg.Done()
+		a.relocate(context.Background())
+	}()
 }
 
 // inbox answers GET /api/inbox?building=: open entries first, then the
