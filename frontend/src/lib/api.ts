@@ -5,8 +5,11 @@
 // The paths are absolute (/api/...): in the browser they go to `pforte serve`,
 // in the desktop window Wails' asset server hands them to the same Go handler.
 
+import { query, request } from './api/client';
 import { followEvents, followStream, type EventHandlers, type EventStream } from './stream';
 export type { EventStream } from './stream';
+export * from './api/client';
+export * from './api/session';
 
 /** GET /api/health */
 export interface Health {
@@ -306,97 +309,6 @@ export interface PrinterSettings {
 
 /** Body of PUT /api/settings/printers: what is left out keeps its value. */
 export type PrinterSettingsUpdate = Partial<Omit<PrinterSettings, 'cups_server_in_use'>>;
-
-/**
- * A failed API call. code and field come from the server's
- * {"error":{"code","field","message"}}; status is the HTTP status, 0 when the
- * server could not be reached (code "network"). extra holds what the answer
- * carries beside "error" (a 503 printer_unavailable names the waiting job).
- */
-export class ApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly field: string;
-  readonly extra: Readonly<Record<string, unknown>>;
-
-  constructor(status: number, code: string, field: string, message: string, extra: Record<string, unknown> = {}) {
-    super(message);
-    this.name = 'ApiError';
-    this.status = status;
-    this.code = code;
-    this.field = field;
-    this.extra = extra;
-  }
-}
-
-/**
- * Turns a non-2xx answer into an ApiError. Answers that do not carry the
- * server's error object (a proxy's 502, the file server's 404 page) still
- * become an ApiError, with code "http_<status>".
- */
-export async function errorFromResponse(res: Response): Promise<ApiError> {
-  let text = '';
-  try {
-    text = await res.text();
-  } catch {
-    // Body unreadable: the status alone has to do.
-  }
-  try {
-    const body = JSON.parse(text) as unknown;
-    if (body && typeof body === 'object' && 'error' in body) {
-      const { error: e, ...extra } = body as Record<string, unknown>;
-      if (e && typeof e === 'object') {
-        const { code, field, message } = e as Record<string, unknown>;
-        return new ApiError(
-          res.status,
-          typeof code === 'string' && code !== '' ? code : `http_${res.status}`,
-          typeof field === 'string' ? field : '',
-          typeof message === 'string' ? message : '',
-          extra,
-        );
-      }
-    }
-  } catch {
-    // Not JSON: fall through.
-  }
-  return new ApiError(res.status, `http_${res.status}`, '', text.trim().slice(0, 200) || res.statusText);
-}
-
-/** One call of the API; every client function goes through it (also those in api.*.ts). */
-export async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
-  const init: RequestInit = { method, headers: { Accept: 'application/json' } };
-  if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    init.headers = { ...init.headers, 'Content-Type': 'application/json' };
-  }
-  let res: Response;
-  try {
-    res = await fetch(path, init);
-  } catch (err) {
-    throw new ApiError(0, 'network', '', err instanceof Error ? err.message : String(err));
-  }
-  if (!res.ok) {
-    throw await errorFromResponse(res);
-  }
-  if (res.status === 204) {
-    return undefined as T;
-  }
-  try {
-    return (await res.json()) as T;
-  } catch {
-    throw new ApiError(res.status, 'bad_response', '', 'Antwort des Servers ist kein JSON.');
-  }
-}
-
-/** Builds "?a=1&b=2" from the set values; "" when none is set. */
-export function query(params: Record<string, string | undefined>): string {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) {
-    if (v !== undefined && v !== '') q.set(k, v);
-  }
-  const s = q.toString();
-  return s ? `?${s}` : '';
-}
 
 const seg = encodeURIComponent;
 
