@@ -101,7 +101,40 @@ export async function startServer(dataDir, { site, building, extraArgs = [], env
       reject(new Error(`pforte exited before listening (code ${code}, signal ${signal}); stderr:\n${stderr}`));
     });
   });
-  return { proc, url, exited, stderr: () => stderr, running: true };
+  const server = { proc, url, exited, stderr: () => stderr, running: true, cookie: '' };
+  server.cookie = await sessionCookie(server, 'demo', 'demo');
+  return server;
+}
+
+/**
+ * Signs in at the server from this process and returns the session cookie
+ * ("name=value") that getJSON, postJSON, putJSON and apiFetch send: every
+ * /api route but health, session, setup and pairing wants a signed-in person.
+ */
+export async function sessionCookie(server, user, password) {
+  const res = await fetch(server.url + '/api/session', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ user, password }),
+  });
+  assert.equal(res.status, 200, `sign-in of ${user} at ${server.url}: ${await res.text()}`);
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('pforte_session'));
+  assert.ok(cookie, 'the sign-in sets the session cookie');
+  return cookie.split(';')[0];
+}
+
+/**
+ * Signs a browser context in at the server (as demo, every role, unless
+ * told otherwise): its pages share the cookie, as the tabs of one desk do.
+ */
+export async function signIn(context, server, user = 'demo', password = 'demo') {
+  const res = await context.request.post(server.url + '/api/session', { data: { user, password } });
+  assert.equal(res.status(), 200, `browser sign-in of ${user} at ${server.url}: ${await res.text()}`);
+}
+
+/** fetch() of an API path with the server's session cookie (for the PDFs and raw bodies). */
+export function apiFetch(server, path, init = {}) {
+  return fetch(server.url + path, { ...init, headers: { Cookie: server.cookie, ...(init.headers ?? {}) } });
 }
 
 /** SIGTERM, then the server must exit 0 (API.md: finish, close the database, exit 0). */
@@ -121,7 +154,7 @@ export async function killServer(server) {
 }
 
 export async function getJSON(server, path) {
-  const res = await fetch(server.url + path);
+  const res = await apiFetch(server, path);
   assert.equal(res.status, 200, `GET ${path}`);
   return res.json();
 }
@@ -137,7 +170,7 @@ export function putJSON(server, path, body) {
 }
 
 async function sendJSON(server, method, path, body) {
-  const res = await fetch(server.url + path, {
+  const res = await apiFetch(server, path, {
     method,
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify(body),
