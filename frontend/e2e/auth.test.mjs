@@ -50,8 +50,14 @@ describe('sign-in, roles, lock and devices in a real browser', () => {
     await page.getByTestId('who').waitFor();
   }
 
+  /** Opens the person's menu in the header (PIN festlegen, Abmelden). */
+  async function userMenu(testid) {
+    await page.getByTestId('user-menu').locator('button').first().click();
+    await page.getByTestId(testid).click();
+  }
+
   async function signOut() {
-    await page.getByTestId('sign-out').click();
+    await userMenu('sign-out');
     await signInShown();
   }
 
@@ -110,7 +116,8 @@ describe('sign-in, roles, lock and devices in a real browser', () => {
     };
     for (const [role, nav] of Object.entries(want)) {
       await signInAs(role);
-      assert.equal(await page.getByTestId('user-name').innerText(), (await getJSON(server, '/api/accounts')).find((a) => a.user === role).name);
+      const name = (await getJSON(server, '/api/accounts')).find((a) => a.user === role).name;
+      assert.equal(await page.getByTestId('user-menu').locator('button').first().getAttribute('title'), `Angemeldet: ${name}`);
       const got = await navOf();
       assert.deepEqual(got.main, nav.main, `${role}: the header's links`);
       for (const r of nav.admin) assert.ok(got.admin.includes(r), `${role}: Verwaltung has ${r} (got ${got.admin})`);
@@ -193,7 +200,7 @@ describe('sign-in, roles, lock and devices in a real browser', () => {
   });
 
   it('sets a PIN and unlocks with it; "Andere Person anmelden" switches in one step', async () => {
-    await page.getByTestId('pin-button').click();
+    await userMenu('pin-button');
     await page.getByTestId('pin-dialog').waitFor();
     await page.locator('#pin-new').fill('4711');
     await page.locator('#pin-again').fill('4711');

@@ -67,7 +67,8 @@ export const de = {
     pin: 'PIN',
     pinHint: 'PIN zum Entsperren festlegen',
     lockedTitle: 'Gesperrt',
-    lockedIntro: (name: string) => `Dieser Arbeitsplatz ist gesperrt. ${name}, bitte mit Passwort oder PIN entsperren.`,
+    lockedIntro: (name: string, pin: boolean) =>
+      `Gesperrt für ${name}. Zum Entsperren bitte ${pin ? 'die PIN oder das Passwort' : 'das Passwort'} eingeben.`,
     unlock: 'Entsperren',
     unlockWithPin: 'Mit PIN entsperren',
     unlockWithPassword: 'Mit Passwort entsperren',
