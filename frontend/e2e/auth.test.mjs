@@ -112,7 +112,7 @@ describe('sign-in, roles, lock and devices in a real browser', () => {
       empfang: { main: ['empfang', 'besuche'], admin: [] },
       sachbearbeitung: { main: ['besuche', 'termin', 'tag'], admin: [] },
       leitung: { main: ['besuche', 'termin', 'tag', 'posteingang'], admin: [] },
-      admin: { main: [], admin: ['standorte', 'kontingente', 'einstellungen', 'benutzer', 'geraete'] },
+      admin: { main: [], admin: ['standorte', 'kontingente', 'benutzer', 'geraete', 'einstellungen'] },
     };
     for (const [role, nav] of Object.entries(want)) {
       await signInAs(role);

@@ -19,14 +19,14 @@ describe('navRoutes', () => {
       name: 'admin: only the Verwaltung menu',
       session: person(['admin']),
       main: [],
-      admin: ['standorte', 'kontingente', 'einstellungen', 'benutzer', 'geraete'],
+      admin: ['standorte', 'kontingente', 'benutzer', 'geraete', 'einstellungen'],
     },
     { name: 'data protection alone: none of these', session: person(['datenschutz']), main: [], admin: [] },
     {
       name: 'every role: every screen',
       session: person(['empfang', 'sachbearbeitung', 'leitung', 'admin', 'datenschutz']),
       main: ['empfang', 'besuche', 'termin', 'tag', 'posteingang'],
-      admin: ['standorte', 'kontingente', 'einstellungen', 'benutzer', 'geraete'],
+      admin: ['standorte', 'kontingente', 'benutzer', 'geraete', 'einstellungen'],
     },
     { name: 'a kiosk: no navigation', session: kiosk, main: [], admin: [] },
   ];
