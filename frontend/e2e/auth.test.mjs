@@ -318,3 +318,55 @@ describe('sign-in, roles, lock and devices in a real browser', () => {
     await stopServer(server);
   });
 });
+
+describe('the first start: setup with the code from the console', () => {
+  const dataDir = tempDataDir();
+  let server;
+  let browser;
+
+  before(async () => {
+    checkPrerequisites();
+    server = await startServer(dataDir, { site: 'e2e-einrichtung', building: BUILDING, demo: false });
+    assert.match(server.setupCode, /^[A-Z2-9]{4}-[A-Z2-9]{4}$/, 'the server printed its setup code');
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await killServer(server);
+    removeDir(dataDir);
+  });
+
+  it('goes to #/einrichtung by itself, refuses a wrong code, and signs the first admin in', async () => {
+    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    const errors = [];
+    page.on('pageerror', (err) => errors.push(String(err)));
+    await page.goto(`${server.url}/`);
+    await page.getByTestId('setup').locator('form').waitFor();
+    assert.equal(new URL(page.url()).hash, '#/einrichtung');
+
+    await page.locator('#setup-code').fill('AAAA-AAAA');
+    await page.locator('#setup-user').fill('ikraus');
+    await page.locator('#setup-name').fill('Ines Kraus');
+    await page.locator('#setup-password').fill('Erster-Start-2026');
+    await page.locator('#setup-again').fill('Erster-Start-2026');
+    await page.locator('#setup-again').press('Enter');
+    await eventually('the wrong code is refused', async () =>
+      assert.match(await page.getByTestId('setup').locator('.form-error').innerText(), /Einrichtungscode stimmt nicht/),
+    );
+
+    await page.locator('#setup-code').fill(server.setupCode.toLowerCase());
+    await page.locator('#setup-again').press('Enter');
+    await page.getByTestId('accounts').waitFor();
+    assert.equal(new URL(page.url()).hash, '#/benutzer');
+    await page.getByTestId('account-row').filter({ hasText: 'ikraus' }).waitFor();
+    assert.equal(await page.getByTestId('user-menu').locator('button').first().getAttribute('title'), 'Angemeldet: Ines Kraus');
+    await page.screenshot({ path: join(OUT, 'einrichtung-fertig.png') });
+
+    // Set up once: the page says so and leads to the sign-in.
+    await page.goto(`${server.url}/#/einrichtung`);
+    await page.getByRole('button', { name: 'Zur Anmeldung' }).click();
+    await page.getByTestId('who').waitFor();
+    assert.deepEqual(errors, []);
+  });
+});

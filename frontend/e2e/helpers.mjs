@@ -72,20 +72,24 @@ export function checkPrerequisites() {
  * line. extraArgs go at the end (e.g. ['--fake-time', '2026-11-18T08:05:00+01:00']);
  * env is added to this process's environment (e.g. { PFORTE_CUPS: '127.0.0.1:9' }).
  */
-export async function startServer(dataDir, { site, building, extraArgs = [], env = {} }) {
-  const args = ['serve', '--demo', '--data', dataDir, '--listen', '127.0.0.1:0', '--site', site, '--building', building, ...extraArgs];
+export async function startServer(dataDir, { site, building, extraArgs = [], env = {}, demo = true }) {
+  // Without --demo there are no accounts: the server prints a setup code
+  // (server.setupCode) and nobody is signed in here.
+  const args = ['serve', ...(demo ? ['--demo'] : []), '--data', dataDir, '--listen', '127.0.0.1:0', '--site', site, '--building', building, ...extraArgs];
   const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   proc.stderr.on('data', (d) => {
     stderr = (stderr + d).slice(-20_000);
   });
   const exited = new Promise((res) => proc.on('exit', (code, signal) => res({ code, signal })));
+  let setupCode = '';
   const url = await new Promise((res, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`pforte printed no "listening on" line within ${START_TIMEOUT / 1000} s; stderr:\n${stderr}`)),
       START_TIMEOUT,
     );
     createInterface({ input: proc.stdout }).on('line', (line) => {
+      setupCode = line.match(/setup code: (\S+)/)?.[1] ?? setupCode;
       const m = line.match(/listening on (http:\/\/\S+)/);
       if (m) {
         clearTimeout(timer);
@@ -101,8 +105,8 @@ export async function startServer(dataDir, { site, building, extraArgs = [], env
       reject(new Error(`pforte exited before listening (code ${code}, signal ${signal}); stderr:\n${stderr}`));
     });
   });
-  const server = { proc, url, exited, stderr: () => stderr, running: true, cookie: '' };
-  server.cookie = await sessionCookie(server, 'demo', 'demo');
+  const server = { proc, url, exited, stderr: () => stderr, running: true, cookie: '', setupCode };
+  if (demo) server.cookie = await sessionCookie(server, 'demo', 'demo');
   return server;
 }
 
