@@ -2,13 +2,17 @@
 # desktop-smoke.sh BINARY OUTDIR
 #
 # Starts the desktop build of Pforte under a private Xvfb with the demo data,
-# waits until the page in the window has called the API in-process
-# (/api/health, then /api/buildings or /api/staff in the log), screenshots the
-# screen to OUTDIR/desktop.png, checks the shot is not a blank colour, then
-# sends SIGTERM and requires exit status 0. The app's output stays in
+# waits until the page in the window has asked who is signed in (GET
+# /api/session answered 401 in the log: the sign-in shows), signs in as
+# demo/demo by typing into the focused fields (xdotool), waits until the page
+# has loaded its data in-process (/api/health, then /api/buildings or
+# /api/staff), screenshots the screen
+# to OUTDIR/desktop.png, checks the shot is not a blank colour, then sends
+# SIGTERM and requires exit status 0. The app's output stays in
 # OUTDIR/desktop.log; on failure it is printed too.
 #
-# Needs: xvfb (Xvfb), imagemagick (import, convert), webkit2gtk-4.1 at run time.
+# Needs: xvfb (Xvfb), imagemagick (import, convert), xdotool, webkit2gtk-4.1
+# at run time.
 # Env: SMOKE_TIMEOUT (seconds to wait for the API calls, default 30).
 set -euo pipefail
 
@@ -21,8 +25,8 @@ outdir=$2
 timeout=${SMOKE_TIMEOUT:-30}
 mkdir -p "$outdir"
 [[ -x $bin ]] || { echo "desktop smoke: $bin is not an executable" >&2; exit 2; }
-for tool in Xvfb import convert; do
-	command -v "$tool" >/dev/null || { echo "desktop smoke: $tool not found (apt-get install xvfb imagemagick)" >&2; exit 2; }
+for tool in Xvfb import convert xdotool; do
+	command -v "$tool" >/dev/null || { echo "desktop smoke: $tool not found (apt-get install xvfb imagemagick xdotool)" >&2; exit 2; }
 done
 
 tmp=$(mktemp -d -t pforte-desktop-smoke.XXXXXX)
@@ -84,25 +88,60 @@ HOME=$tmp/home XDG_RUNTIME_DIR=$tmp/runtime XDG_CACHE_HOME=$tmp/home/.cache \
 app_pid=$!
 start=$EPOCHREALTIME
 
-# The page's fetches show up in the application log: msg=api path=/api/....
+# The page's fetches show up in the application log: msg=api method=GET path=/api/....
+alive() {
+	kill -0 "$app_pid" 2>/dev/null || { wait "$app_pid" && rc=0 || rc=$?; app_pid=; fail "pforte exited early with status $rc"; }
+}
+
+asked=
+deadline=$((SECONDS + timeout))
+while ((SECONDS < deadline)); do
+	alive
+	if grep -qE 'method=GET path=/api/session status=401' "$log"; then
+		asked=$EPOCHREALTIME
+		break
+	fi
+	sleep 0.1
+done
+[[ -n $asked ]] || fail "no GET /api/session (401) within ${timeout}s: the page did not reach the API, or did not ask who is signed in"
+
+# The sign-in focuses the user name field. Without a window manager the
+# keyboard goes to the window under the pointer: put it on the window (not
+# clicking, which could take the focus from the field), then type.
+sleep 1
+win=$(xdotool search --onlyvisible --name 'Pforte' 2>/dev/null | head -n 1 || true)
+if [[ -n $win ]]; then
+	xdotool windowfocus "$win" 2>/dev/null || true
+fi
+xdotool mousemove 640 400
+xdotool type --delay 40 demo
+xdotool key Tab
+xdotool type --delay 40 demo
+xdotool key Return
+
+signed=
 health=
 data=
 deadline=$((SECONDS + timeout))
 while ((SECONDS < deadline)); do
-	kill -0 "$app_pid" 2>/dev/null || { wait "$app_pid" && rc=0 || rc=$?; app_pid=; fail "pforte exited early with status $rc"; }
-	if [[ -z $health ]] && grep -q 'path=/api/health' "$log"; then
+	alive
+	if [[ -z $signed ]] && grep -qE 'method=POST path=/api/session status=200' "$log"; then
+		signed=$EPOCHREALTIME
+	fi
+	if [[ -n $signed && -z $health ]] && grep -q 'path=/api/health' "$log"; then
 		health=$EPOCHREALTIME
 	fi
-	if [[ -n $health ]] && grep -qE 'path=/api/(buildings|staff)' "$log"; then
+	if [[ -n $health ]] && grep -qE 'path=/api/(buildings|staff) status=200' "$log"; then
 		data=$EPOCHREALTIME
 		break
 	fi
 	sleep 0.1
 done
-[[ -n $health ]] || fail "no request for /api/health within ${timeout}s: the page did not reach the API"
-[[ -n $data ]] || fail "/api/health was served but no /api/buildings or /api/staff within ${timeout}s: the UI did not load its data"
-awk -v s="$start" -v h="$health" -v d="$data" \
-	'BEGIN { printf "desktop smoke: /api/health after %.1fs, data after %.1fs\n", h - s, d - s }'
+[[ -n $signed ]] || fail "no successful POST /api/session within ${timeout}s of typing demo/demo: the sign-in did not work"
+[[ -n $health ]] || fail "signed in, but no /api/health within ${timeout}s"
+[[ -n $data ]] || fail "signed in, but no /api/buildings or /api/staff within ${timeout}s: the UI did not load its data"
+awk -v s="$start" -v a="$asked" -v i="$signed" -v d="$data" \
+	'BEGIN { printf "desktop smoke: sign-in shown after %.1fs, signed in after %.1fs, data after %.1fs\n", a - s, i - s, d - s }'
 
 # Give the page a moment to render what it fetched.
 sleep 1
@@ -130,4 +169,4 @@ wait "$app_pid" || rc=$?
 app_pid=
 ((rc == 0)) || fail "pforte exited with status $rc after SIGTERM (want 0)"
 
-echo "desktop smoke: ok (window loaded UI, /api/health served in-process)"
+echo "desktop smoke: ok (window showed the sign-in, signed in as demo, loaded its data in-process)"

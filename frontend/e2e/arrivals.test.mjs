@@ -29,6 +29,7 @@ import {
   stopServer,
   tempDataDir,
   unusedPort,
+  signIn,
 } from './helpers.mjs';
 
 const BUILDING = 'rathaus-1';
@@ -102,6 +103,7 @@ describe('reception: with an appointment, the badge on registration, a visitor s
     assert.equal(set.status, 200, JSON.stringify(set.body));
 
     browser = await launchBrowser();
+    await signIn(browser.context, server);
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.on('pageerror', (err) => pageErrors.push(String(err)));
   });

@@ -28,6 +28,8 @@ import {
   startServer,
   stopServer,
   tempDataDir,
+  signIn,
+  apiFetch,
 } from './helpers.mjs';
 
 const BUILDING = 'buergerbuero';
@@ -129,6 +131,7 @@ describe('appointments: book, check in, call up', { timeout: 300_000 }, () => {
     services = await getJSON(server, '/api/services');
 
     browser = await launchBrowser();
+    await signIn(browser.context, server);
     desk = browser.context.pages()[0] ?? (await browser.context.newPage());
     kiosk = await browser.context.newPage();
     monitor = await browser.context.newPage();
@@ -194,7 +197,7 @@ describe('appointments: book, check in, call up', { timeout: 300_000 }, () => {
     assert.equal(booked.citizen.name, 'Erika Mustermann');
     assert.equal(await desk.getByTestId('booked').getByTestId('print-preview').getAttribute('href'), `/api/print/slip/${booked.id}.pdf`);
     // The slip itself is the printing package's; a server without it answers 404.
-    const slip = await fetch(`${server.url}/api/print/slip/${booked.id}.pdf`);
+    const slip = await apiFetch(server, `/api/print/slip/${booked.id}.pdf`);
     if (slip.status === 404) console.log('slip PDF not served yet (404)');
     else {
       assert.equal(slip.status, 200);

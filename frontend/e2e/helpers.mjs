@@ -72,20 +72,24 @@ export function checkPrerequisites() {
  * line. extraArgs go at the end (e.g. ['--fake-time', '2026-11-18T08:05:00+01:00']);
  * env is added to this process's environment (e.g. { PFORTE_CUPS: '127.0.0.1:9' }).
  */
-export async function startServer(dataDir, { site, building, extraArgs = [], env = {} }) {
-  const args = ['serve', '--demo', '--data', dataDir, '--listen', '127.0.0.1:0', '--site', site, '--building', building, ...extraArgs];
+export async function startServer(dataDir, { site, building, extraArgs = [], env = {}, demo = true }) {
+  // Without --demo there are no accounts: the server prints a setup code
+  // (server.setupCode) and nobody is signed in here.
+  const args = ['serve', ...(demo ? ['--demo'] : []), '--data', dataDir, '--listen', '127.0.0.1:0', '--site', site, '--building', building, ...extraArgs];
   const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   proc.stderr.on('data', (d) => {
     stderr = (stderr + d).slice(-20_000);
   });
   const exited = new Promise((res) => proc.on('exit', (code, signal) => res({ code, signal })));
+  let setupCode = '';
   const url = await new Promise((res, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`pforte printed no "listening on" line within ${START_TIMEOUT / 1000} s; stderr:\n${stderr}`)),
       START_TIMEOUT,
     );
     createInterface({ input: proc.stdout }).on('line', (line) => {
+      setupCode = line.match(/setup code: (\S+)/)?.[1] ?? setupCode;
       const m = line.match(/listening on (http:\/\/\S+)/);
       if (m) {
         clearTimeout(timer);
@@ -101,7 +105,40 @@ export async function startServer(dataDir, { site, building, extraArgs = [], env
       reject(new Error(`pforte exited before listening (code ${code}, signal ${signal}); stderr:\n${stderr}`));
     });
   });
-  return { proc, url, exited, stderr: () => stderr, running: true };
+  const server = { proc, url, exited, stderr: () => stderr, running: true, cookie: '', setupCode };
+  if (demo) server.cookie = await sessionCookie(server, 'demo', 'demo');
+  return server;
+}
+
+/**
+ * Signs in at the server from this process and returns the session cookie
+ * ("name=value") that getJSON, postJSON, putJSON and apiFetch send: every
+ * /api route but health, session, setup and pairing wants a signed-in person.
+ */
+export async function sessionCookie(server, user, password) {
+  const res = await fetch(server.url + '/api/session', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ user, password }),
+  });
+  assert.equal(res.status, 200, `sign-in of ${user} at ${server.url}: ${await res.text()}`);
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('pforte_session'));
+  assert.ok(cookie, 'the sign-in sets the session cookie');
+  return cookie.split(';')[0];
+}
+
+/**
+ * Signs a browser context in at the server (as demo, every role, unless
+ * told otherwise): its pages share the cookie, as the tabs of one desk do.
+ */
+export async function signIn(context, server, user = 'demo', password = 'demo') {
+  const res = await context.request.post(server.url + '/api/session', { data: { user, password } });
+  assert.equal(res.status(), 200, `browser sign-in of ${user} at ${server.url}: ${await res.text()}`);
+}
+
+/** fetch() of an API path with the server's session cookie (for the PDFs and raw bodies). */
+export function apiFetch(server, path, init = {}) {
+  return fetch(server.url + path, { ...init, headers: { Cookie: server.cookie, ...(init.headers ?? {}) } });
 }
 
 /** SIGTERM, then the server must exit 0 (API.md: finish, close the database, exit 0). */
@@ -121,7 +158,7 @@ export async function killServer(server) {
 }
 
 export async function getJSON(server, path) {
-  const res = await fetch(server.url + path);
+  const res = await apiFetch(server, path);
   assert.equal(res.status, 200, `GET ${path}`);
   return res.json();
 }
@@ -137,7 +174,7 @@ export function putJSON(server, path, body) {
 }
 
 async function sendJSON(server, method, path, body) {
-  const res = await fetch(server.url + path, {
+  const res = await apiFetch(server, path, {
     method,
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify(body),

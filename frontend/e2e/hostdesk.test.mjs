@@ -26,6 +26,7 @@ import {
   tempDataDir,
   unusedPort,
   writeClusterKey,
+  signIn,
 } from './helpers.mjs';
 
 const HOST = { id: 'staff-mueller', name: 'Anna Müller' };
@@ -56,6 +57,7 @@ describe('host notification across two sites', { timeout: 300_000 }, () => {
       extraArgs: ['--gossip', '127.0.0.1:0', '--join', gossipA, '--cluster-key', key],
     });
     browser = await launchBrowser();
+    await Promise.all([signIn(browser.context, a), signIn(browser.context, b)]);
     // Record desktop notifications instead of showing them.
     await browser.context.addInitScript(() => {
       window.__notes = [];

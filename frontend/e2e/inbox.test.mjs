@@ -22,6 +22,7 @@ import {
   startServer,
   stopServer,
   tempDataDir,
+  signIn,
 } from './helpers.mjs';
 
 const BUILDING = 'buergerbuero';
@@ -44,6 +45,7 @@ describe('Posteingang: a displaced booking is listed and resolved', { timeout: 1
       extraArgs: ['--fake-time', NOW],
     });
     browser = await launchBrowser();
+    await signIn(browser.context, server);
     page = await browser.context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e));
   });

@@ -31,6 +31,7 @@ import {
   stopServer,
   tempDataDir,
   unusedPort,
+  signIn,
 } from './helpers.mjs';
 
 const BUILDING = 'buergerbuero';
@@ -111,6 +112,7 @@ describe('printing without a reachable printer', { timeout: 300_000 }, () => {
     appointment = a.body;
 
     browser = await launchBrowser();
+    await signIn(browser.context, server);
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.on('pageerror', (err) => pageErrors.push(String(err)));
   });

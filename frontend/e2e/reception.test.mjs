@@ -26,6 +26,8 @@ import {
   startServer,
   stopServer,
   tempDataDir,
+  signIn,
+  apiFetch,
 } from './helpers.mjs';
 
 const BUILDING = 'rathaus-1';
@@ -95,6 +97,7 @@ describe('reception (Empfang) in a real browser', { timeout: 300_000 }, () => {
     assert.ok(buildingName, `building ${BUILDING} in /api/buildings`);
 
     browser = await launchBrowser();
+    await signIn(browser.context, server);
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.on('pageerror', (err) => pageErrors.push(String(err)));
   });
@@ -255,6 +258,7 @@ describe('reception (Empfang) in a real browser', { timeout: 300_000 }, () => {
     await stopServer(server);
     const oldUrl = server.url;
     server = await startServer(dataDir, { site: SITE, building: BUILDING });
+    await signIn(browser.context, server); // sessions live in memory: a restart signs everyone out
     assert.notEqual(server.url, '', `restarted (was ${oldUrl}, now ${server.url})`);
     await openReception();
     assert.equal(await focusedId(), 'visit-name');
@@ -287,7 +291,7 @@ describe('reception (Empfang) in a real browser', { timeout: 300_000 }, () => {
   });
 
   it('shows a visitor registered at another desk within a few seconds', async () => {
-    const res = await fetch(`${server.url}/api/visits`, {
+    const res = await apiFetch(server, '/api/visits', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({

@@ -42,6 +42,7 @@ import {
   tempDataDir,
   unusedPort,
   writeClusterKey,
+  signIn,
 } from './helpers.mjs';
 
 const BUILDING = 'buergerbuero';
@@ -81,6 +82,7 @@ describe('sync status and offline banner', { timeout: 300_000 }, () => {
       startServer(dirs[2], { site: 'e2e-getrennt', building: BUILDING, extraArgs: [...cluster, '--sync-seeds', seed] }),
     ]);
     browser = await launchBrowser();
+    await Promise.all([single, lone, cut].map((s) => signIn(browser.context, s)));
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.on('pageerror', (err) => pageErrors.push(String(err)));
   });
@@ -279,6 +281,7 @@ describe('lag per origin between two sites', { timeout: 300_000 }, () => {
     rathaus = await startServer(dirs[0], { site: 'e2e-rathaus', building: BUILDING, extraArgs: ['--gossip', gossipA, '--cluster-key', key] });
     buero = await startServer(dirs[1], args);
     browser = await launchBrowser();
+    await Promise.all([rathaus, buero].map((s) => signIn(browser.context, s)));
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.on('pageerror', (err) => pageErrors.push(String(err)));
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api';
-import { appointmentStatusText, de, errorMessage, statusText } from './messages';
+import { appointmentStatusText, de, errorMessage, signInError, statusText } from './messages';
 
 describe('errorMessage', () => {
   it.each<[string, unknown, string]>([
@@ -92,5 +92,22 @@ describe('appointment texts', () => {
     expect(de.dayview.called('A-017', 'Schalter 3')).toBe('A-017 → Schalter 3 aufgerufen');
     expect(de.dayview.waiting(1)).toBe('1 wartet');
     expect(de.dayview.waiting(3)).toBe('3 warten');
+  });
+});
+
+describe('signInError', () => {
+  it('a wrong password: the one message', () => {
+    expect(signInError(new ApiError(401, 'unauthenticated', '', 'wrong'))).toBe(de.auth.wrong);
+  });
+  it('too many: how long to wait, in seconds', () => {
+    expect(signInError(new ApiError(429, 'too_many_attempts', '', '', { retry_after: 31 }))).toBe(
+      'Zu viele Fehlversuche. Bitte 31 Sekunden warten und dann erneut versuchen.',
+    );
+  });
+  it('too many: in minutes when long', () => {
+    expect(signInError(new ApiError(429, 'too_many_attempts', '', '', { retry_after: 300 }))).toContain('5 Minuten');
+  });
+  it('no connection: the network text', () => {
+    expect(signInError(new ApiError(0, 'network', '', 'x'))).toContain('Keine Verbindung');
   });
 });

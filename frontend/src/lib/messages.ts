@@ -22,6 +22,10 @@ export const de = {
     besuche: 'Besuche',
     kontingente: 'Kontingente',
     posteingang: 'Posteingang',
+    benutzer: 'Benutzer',
+    geraete: 'Geräte',
+    einrichtung: 'Einrichtung',
+    koppeln: 'Gerät koppeln',
     // Not a route: the header's menu of the administration screens.
     verwaltung: 'Verwaltung',
   },
@@ -43,6 +47,128 @@ export const de = {
     badge: (n: number) => (n === 1 ? '1 offener Eintrag' : `${n} offene Einträge`),
   },
   newTab: 'öffnet einen neuen Tab',
+
+  auth: {
+    signInTitle: 'Anmelden',
+    signInIntro: 'Bitte mit Ihrem Benutzernamen und Passwort anmelden.',
+    user: 'Benutzername',
+    password: 'Passwort',
+    passwordAgain: 'Passwort wiederholen',
+    signIn: 'Anmelden',
+    signingIn: 'Wird angemeldet …',
+    wrong: 'Benutzername oder Passwort ist falsch.',
+    wait: (s: number) =>
+      `Zu viele Fehlversuche. Bitte ${s <= 60 ? `${s} Sekunden` : `${Math.ceil(s / 60)} Minuten`} warten und dann erneut versuchen.`,
+    pairLink: 'Dieses Gerät als Kiosk oder Aufrufanzeige koppeln',
+    signedInAs: (name: string) => `Angemeldet: ${name}`,
+    lock: 'Sperren',
+    lockHint: 'Bildschirm sperren (Daten ausblenden)',
+    signOut: 'Abmelden',
+    pin: 'PIN',
+    pinHint: 'PIN zum Entsperren festlegen',
+    lockedTitle: 'Gesperrt',
+    lockedIntro: (name: string, pin: boolean) =>
+      `Gesperrt für ${name}. Zum Entsperren bitte ${pin ? 'die PIN oder das Passwort' : 'das Passwort'} eingeben.`,
+    unlock: 'Entsperren',
+    unlockWithPin: 'Mit PIN entsperren',
+    unlockWithPassword: 'Mit Passwort entsperren',
+    wrongUnlock: 'Das war nicht richtig. Bitte erneut versuchen.',
+    otherPerson: 'Andere Person anmelden',
+    noScreens: 'Für Ihre Rollen gibt es an diesem Arbeitsplatz keine Ansicht.',
+  },
+
+  pin: {
+    title: 'PIN festlegen',
+    intro: 'Mit der PIN entsperren Sie Ihren gesperrten Arbeitsplatz schneller. Anmelden geht weiter nur mit Passwort.',
+    pin: 'Neue PIN (4 bis 8 Ziffern)',
+    pinAgain: 'PIN wiederholen',
+    save: 'PIN speichern',
+    remove: 'PIN entfernen',
+    cancel: 'Abbrechen',
+    saved: 'PIN gespeichert.',
+    removed: 'PIN entfernt.',
+    format: 'Die PIN besteht aus 4 bis 8 Ziffern.',
+    mismatch: 'Die beiden PINs stimmen nicht überein.',
+  },
+
+  setup: {
+    title: 'Pforte einrichten',
+    intro: 'Beim ersten Start hat der Server einen Einrichtungscode in seine Konsole geschrieben („setup code: XXXX-XXXX“). Mit ihm legen Sie das erste Administrationskonto an.',
+    code: 'Einrichtungscode',
+    name: 'Ihr Name',
+    submit: 'Konto anlegen und anmelden',
+    done: 'Pforte ist bereits eingerichtet.',
+    toSignIn: 'Zur Anmeldung',
+    mismatch: 'Die beiden Passwörter stimmen nicht überein.',
+    wrongCode: 'Der Einrichtungscode stimmt nicht. Bitte den Code aus der Server-Konsole eingeben.',
+  },
+
+  pair: {
+    title: 'Gerät koppeln',
+    intro: 'Den Kopplungscode aus „Verwaltung → Geräte“ eingeben. Danach zeigt dieses Gerät dauerhaft seinen Bildschirm (Check-in oder Aufrufanzeige).',
+    code: 'Kopplungscode',
+    submit: 'Koppeln',
+    wrong: 'Unbekannter oder abgelaufener Kopplungscode.',
+    toSignIn: 'Stattdessen als Person anmelden',
+  },
+
+  accounts: {
+    title: 'Benutzer',
+    intro: 'Wer an Pforte arbeitet, mit welchen Rollen und in welchen Gebäuden.',
+    add: 'Neues Konto',
+    user: 'Benutzername',
+    name: 'Name',
+    roles: 'Rollen',
+    buildings: 'Gebäude',
+    allBuildings: 'alle Gebäude',
+    buildingsHint: 'Keines gewählt: alle Gebäude.',
+    status: 'Status',
+    active: 'aktiv',
+    disabled: 'gesperrt',
+    disable: 'Konto sperren',
+    hasPin: 'PIN',
+    password: 'Passwort',
+    newPassword: 'Neues Passwort',
+    newPasswordHint: 'leer lassen: Passwort bleibt',
+    edit: 'Bearbeiten',
+    save: 'Speichern',
+    create: 'Konto anlegen',
+    cancel: 'Abbrechen',
+    created: (user: string) => `Konto „${user}“ angelegt.`,
+    saved: (user: string) => `Konto „${user}“ gespeichert.`,
+    empty: 'Noch keine Konten.',
+    needRole: 'Bitte mindestens eine Rolle wählen.',
+    roleNames: {
+      empfang: 'Empfang',
+      sachbearbeitung: 'Sachbearbeitung',
+      leitung: 'Leitung',
+      admin: 'Administration',
+      datenschutz: 'Datenschutz',
+    },
+  },
+
+  devices: {
+    title: 'Geräte',
+    intro: 'Kiosk-Terminals (Check-in) und Aufrufanzeigen. Ein Gerät wird einmal mit einem Code gekoppelt und zeigt danach nur seinen Bildschirm.',
+    add: 'Gerät hinzufügen',
+    name: 'Bezeichnung',
+    namePlaceholder: 'z. B. Kiosk Foyer',
+    kind: 'Art',
+    kinds: { kiosk: 'Kiosk (Check-in)', monitor: 'Aufrufanzeige' },
+    building: 'Gebäude',
+    status: 'Status',
+    codeTitle: (name: string) => `Kopplungscode für „${name}“`,
+    codeOnce: 'Der Code wird nur jetzt angezeigt. Am Gerät die Adresse …/#/koppeln öffnen und den Code eingeben.',
+    codeValid: (until: string) => `Gültig bis ${until}.`,
+    waiting: (until: string) => `wartet auf Kopplung (Code gültig bis ${until})`,
+    expired: 'Code abgelaufen, nicht gekoppelt',
+    paired: (at: string) => `gekoppelt ${at}`,
+    revoked: (at: string) => `widerrufen ${at}`,
+    revoke: 'Widerrufen',
+    confirmRevoke: (name: string) => `Gerät „${name}“ wirklich widerrufen? Es zeigt danach nichts mehr an.`,
+    empty: 'Noch keine Geräte.',
+    close: 'Schließen',
+  },
 
   reception: {
     formTitle: 'Besucher anmelden',
@@ -445,6 +571,9 @@ const overrides: Record<string, string> = {
   'invalid_field:host': 'Bitte einen Gastgeber aus der Liste wählen.',
   'invalid_field:building': 'Bitte ein Gebäude wählen.',
   network: 'Keine Verbindung zum Pforte-Server. Bitte Netzwerk prüfen.',
+  forbidden: 'Dafür fehlt Ihnen die Berechtigung.',
+  'forbidden:building': 'In diesem Gebäude dürfen Sie das nicht.',
+  locked: 'Der Arbeitsplatz ist gesperrt.',
 };
 
 /**
@@ -493,4 +622,17 @@ export function statusText(status: VisitStatus | string): string {
 
 export function appointmentStatusText(status: AppointmentStatus | string): string {
   return (de.appointmentStatus as Record<string, string>)[status] ?? status;
+}
+
+/**
+ * The text for a failed sign-in, unlock, setup or pairing: 401 is the one
+ * "wrong" message of that form (never which half was wrong), 429 says how
+ * long to wait.
+ */
+export function signInError(err: unknown, wrong: string = de.auth.wrong): string {
+  if (err instanceof ApiError) {
+    if (err.status === 429) return de.auth.wait(Number(err.extra.retry_after) || 60);
+    if (err.status === 401) return wrong;
+  }
+  return errorMessage(err);
 }
