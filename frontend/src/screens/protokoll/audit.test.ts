@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { rangeProblem, routeLabel } from './audit';
+
+describe('day range', () => {
+  it('takes open ends and a proper range', () => {
+    expect(rangeProblem('', '')).toBeNull();
+    expect(rangeProblem('2026-12-01', '')).toBeNull();
+    expect(rangeProblem('2026-12-01', '2026-12-01')).toBeNull();
+    expect(rangeProblem('2026-11-30', '2026-12-01')).toBeNull();
+  });
+  it('refuses an end before the beginning', () => {
+    expect(rangeProblem('2026-12-02', '2026-12-01')).toEqual({ field: 'to', problem: 'order' });
+  });
+  it('refuses what is not a day', () => {
+    expect(rangeProblem('1.12.2026', '')).toEqual({ field: 'from', problem: 'format' });
+    expect(rangeProblem('', '2026-12')).toEqual({ field: 'to', problem: 'format' });
+  });
+});
+
+describe('route labels', () => {
+  it('says what a route did', () => {
+    expect(routeLabel('GET /api/contact-tracing')).toBe('Kontaktverfolgung');
+    expect(routeLabel('POST /api/personal-data/erase')).toBe('Löschung auf Antrag');
+    expect(routeLabel('GET /api/unknown')).toBe('GET /api/unknown');
+  });
+});
