@@ -70,7 +70,11 @@ describe('data protection screens in a real browser', { timeout: 300_000 }, () =
   const pageErrors = [];
   const day = berlinDay();
 
-  const shot = (name) => page.screenshot({ path: join(OUT, name), fullPage: true });
+  // The shell scrolls inside <main>: scroll what matters into view first.
+  const shot = async (name, what) => {
+    if (what) await what.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(OUT, name) });
+  };
 
   async function registerVisit(name, phone) {
     const res = await api(server.url, reception, 'POST', '/api/visits', {
@@ -164,7 +168,7 @@ describe('data protection screens in a real browser', { timeout: 300_000 }, () =
     await form.getByTestId('hold-place').click();
     const row = page.getByTestId('hold-row').filter({ hasText: 'Gesundheitsamt Az. 53-2026' });
     await eventually('hold listed as active', async () => assert.equal(await row.getByTestId('hold-state').innerText(), 'aktiv'));
-    await shot('privacy-holds.png');
+    await shot('privacy-holds.png', page.getByTestId('hold-place'));
     const listed = await api(server.url, privacy, 'GET', '/api/holds');
     assert.equal(listed.body.filter((h) => h.active).length, 1);
 
@@ -269,9 +273,23 @@ describe('data protection screens in a real browser', { timeout: 300_000 }, () =
     });
   });
 
+  it('shows the management the rules to read only', async () => {
+    await signInPage(page, server.url, 'leitung');
+    await open('datenschutz');
+    await page.getByTestId('retention-readonly').waitFor();
+    const card = page.getByTestId(`retention-${BUILDING}`);
+    assert.equal(await card.getByTestId('visit_days').inputValue(), '21');
+    assert.equal(await card.getByTestId('retention-save').count(), 0, 'no save for the management');
+    assert.equal(await page.getByTestId('purge-run').count(), 0, 'no purge for the management');
+    assert.match(await page.getByTestId('holds-error').innerText(), /Sperrvermerke sehen nur Datenschutz und Verwaltung/);
+    await shot('privacy-leitung.png');
+  });
+
   it('refuses reception on the data-protection screen with a German message', async () => {
     await signInPage(page, server.url, 'empfang');
+    // The same address as before: only a reload shows the screen to the new person.
     await page.goto(`${server.url}/#/datenschutz`);
+    await page.reload();
     const err = page.getByTestId('privacy-error');
     await eventually('forbidden message', async () => assert.match(await err.innerText(), /fehlt Ihnen die Berechtigung/));
     assert.equal(await page.getByTestId(`retention-${BUILDING}`).count(), 0, 'no rules shown');
@@ -286,6 +304,11 @@ describe('data protection screens in a real browser', { timeout: 300_000 }, () =
     await eventually('retention hint', async () =>
       assert.equal(await page.getByTestId('retention-hint').innerText(), 'Die Angaben werden nach 21 Tagen gelöscht.'),
     );
+    // The visitor erased on request stays in the list, without a name.
+    await eventually('erased visitor shown without a name', async () =>
+      assert.ok((await page.getByTestId('visit-name-cell').allInnerTexts()).includes('(Daten gelöscht)')),
+    );
+    assert.ok(!(await page.getByTestId('present-row').allInnerTexts()).some((r) => /Paul Kontaktmann/.test(r)));
     await page.getByTestId('visit-reason').focus();
     await shot('privacy-reception.png');
   });

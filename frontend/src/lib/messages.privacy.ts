@@ -65,9 +65,11 @@ export const dp = {
     title: 'Aufbewahrung personenbezogener Daten',
     intro:
       'Wie lange jedes Gebäude personenbezogene Daten aufbewahrt, in Tagen nach dem Tag, zu dem sie gehören. Danach löscht Pforte sie auf allen Standorten: beim Start, jede Nacht und auf Knopfdruck.',
-    visitDays: 'Besuche (Name, Kontakt, Anlass)',
-    appointmentDays: 'Termine (Name, Geburtsdatum, Kontakt)',
+    visitDays: 'Besuche',
+    appointmentDays: 'Termine',
     auditDays: 'Zugriffsprotokoll',
+    kinds:
+      'Besuche: Name, Kontakt und Anlass. Termine: Name, Geburtsdatum und Kontakt (Zeiten und Anliegen bleiben für die Statistik). Zugriffsprotokoll: wer wann was angesehen hat.',
     days: 'Tage',
     range: '1 bis 3650 Tage',
     margin: (min: number) => `Kontaktverfolgung: Aufenthalte zählen als gleichzeitig bis ${min} Minuten Abstand.`,
@@ -174,7 +176,7 @@ export const dp = {
     status: 'Stand',
     eraseTitle: 'Ausgewählte Einträge löschen',
     eraseReason: 'Begründung (z. B. „Löschantrag vom 03.12.2026“)',
-    erase: (n: number) => (n === 1 ? '1 Eintrag löschen …' : `${n} Einträge löschen …`),
+    erase: (n: number) => (n === 0 ? 'Einträge löschen …' : n === 1 ? '1 Eintrag löschen …' : `${n} Einträge löschen …`),
     eraseNone: 'Bitte zuerst Einträge auswählen.',
     confirmTitle: 'Wirklich löschen?',
     confirmText: (n: number) =>
@@ -204,6 +206,7 @@ export const dp = {
     entities: 'Einträge',
     device: 'Gerät',
     site: 'Standort',
+    building: 'Gebäude',
     rangeOrder: 'Das Ende des Zeitraums muss nach dem Beginn liegen.',
     badDay: 'Tag bitte als Datum angeben.',
     forbidden: 'Das Zugriffsprotokoll sehen nur Datenschutz und Verwaltung.',
@@ -213,6 +216,8 @@ export const dp = {
     keptFor: (days: number) => `Die Angaben werden nach ${days} Tagen gelöscht.`,
     keptGeneric: 'Die Angaben werden nach Ablauf der Aufbewahrungsfrist gelöscht.',
     reasonPick: 'aus der Liste wählen oder frei eingeben',
+    /** A visit whose personal data is erased (retention or a request). */
+    erasedName: '(Daten gelöscht)',
   },
 };
 

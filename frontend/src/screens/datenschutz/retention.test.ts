@@ -14,6 +14,13 @@ describe('retention form', () => {
       audit_days: 0,
     });
   });
+  it('takes what a number input holds', () => {
+    expect(ruleOf({ visit_days: 21, appointment_days: null, audit_days: 365 })).toEqual({
+      visit_days: 21,
+      appointment_days: 0,
+      audit_days: 365,
+    });
+  });
   it('sees a change', () => {
     expect(retentionChanged(draftOf(rule), rule)).toBe(false);
     expect(retentionChanged({ ...draftOf(rule), visit_days: '21' }, rule)).toBe(true);

@@ -7,8 +7,8 @@ import type { Retention } from '../../lib/api/privacy';
 export const RETENTION_FIELDS = ['visit_days', 'appointment_days', 'audit_days'] as const;
 export type RetentionField = (typeof RETENTION_FIELDS)[number];
 
-/** The inputs' values. */
-export type RetentionDraft = Record<RetentionField, string>;
+/** The inputs' values (a number input bound in Svelte holds a number, or null when empty or not a number). */
+export type RetentionDraft = Record<RetentionField, string | number | null>;
 
 export function draftOf(r: Retention): RetentionDraft {
   return { visit_days: String(r.visit_days), appointment_days: String(r.appointment_days), audit_days: String(r.audit_days) };
@@ -19,7 +19,7 @@ export function draftOf(r: Retention): RetentionDraft {
  * server answers with its field error (one place decides what is valid).
  */
 export function ruleOf(d: RetentionDraft): Retention {
-  const n = (s: string) => (/^\s*\d+\s*$/.test(s) ? Number(s) : 0);
+  const n = (v: string | number | null) => (/^\s*\d+\s*$/.test(String(v ?? '')) ? Number(v) : 0);
   return { visit_days: n(d.visit_days), appointment_days: n(d.appointment_days), audit_days: n(d.audit_days) };
 }
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { rangeProblem, routeLabel } from './audit';
+import { formatAt, rangeProblem, routeLabel } from './audit';
+
+describe('audit time', () => {
+  it('reads to the second, in Berlin', () => {
+    expect(formatAt('2026-12-05T08:14:27Z')).toBe('05.12.2026, 09:14:27');
+    expect(formatAt('')).toBe('');
+  });
+});
 
 describe('day range', () => {
   it('takes open ends and a proper range', () => {

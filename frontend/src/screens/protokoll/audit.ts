@@ -41,6 +41,22 @@ export function routeLabel(route: string): string {
   return routeNames[route] ?? route;
 }
 
+const stamp = new Intl.DateTimeFormat('de-DE', {
+  timeZone: 'Europe/Berlin',
+  day: '2-digit',
+  month: '2-digit',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+
+/** "05.12.2026, 09:14:27" in Berlin: the log is read to the second. "" for an unset time. */
+export function formatAt(t: string): string {
+  const d = new Date(t);
+  return t && !Number.isNaN(d.getTime()) ? stamp.format(d) : '';
+}
+
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
