@@ -172,8 +172,10 @@ describe('data protection screens in a real browser', { timeout: 300_000 }, () =
     const listed = await api(server.url, privacy, 'GET', '/api/holds');
     assert.equal(listed.body.filter((h) => h.active).length, 1);
 
-    page.once('dialog', (d) => d.accept());
     await row.getByTestId('hold-lift').click();
+    await row.getByTestId('hold-lift-confirm').waitFor();
+    await shot('privacy-holds-lift.png', row);
+    await row.getByTestId('hold-lift-yes').click();
     await eventually('hold lifted', async () => assert.equal(await row.getByTestId('hold-state').innerText(), 'aufgehoben'));
     const after = await api(server.url, privacy, 'GET', '/api/holds');
     assert.equal(after.body.filter((h) => h.active).length, 0);

@@ -107,8 +107,8 @@ export const dp = {
     placing: 'Wird gesetzt …',
     placed: 'Sperrvermerk gesetzt.',
     lift: 'Aufheben',
-    liftConfirm: (building: string, from: string, to: string) =>
-      `Sperrvermerk für ${building} (${from} – ${to}) aufheben? Die Daten werden dann nach ihrer Frist gelöscht.`,
+    liftYes: 'Ja, aufheben',
+    liftConfirm: 'Wirklich aufheben? Die Daten werden dann nach ihrer Frist gelöscht.',
     onlyPrivacy: 'Sperrvermerke setzen und aufheben darf nur der Datenschutz.',
     forbidden: 'Sperrvermerke sehen nur Datenschutz und Verwaltung.',
   },
