@@ -14,19 +14,32 @@ describe('navRoutes', () => {
     { name: 'nobody sees nothing', session: null, main: [], admin: [] },
     { name: 'reception: Empfang and Besuche', session: person(['empfang']), main: ['empfang', 'besuche'], admin: [] },
     { name: 'clerk: Besuche, Termin, Tag', session: person(['sachbearbeitung']), main: ['besuche', 'termin', 'tag'], admin: [] },
-    { name: 'manager: also the inbox', session: person(['leitung']), main: ['besuche', 'termin', 'tag', 'posteingang'], admin: [] },
+    {
+      name: 'manager: also the inbox; reads the retention rules, traces contacts',
+      session: person(['leitung']),
+      main: ['besuche', 'termin', 'tag', 'posteingang'],
+      admin: ['datenschutz', 'kontaktverfolgung'],
+    },
     {
       name: 'admin: only the Verwaltung menu',
       session: person(['admin']),
       main: [],
-      admin: ['standorte', 'kontingente', 'benutzer', 'geraete', 'einstellungen'],
+      admin: ['standorte', 'kontingente', 'benutzer', 'geraete', 'datenschutz', 'protokoll', 'einstellungen'],
     },
-    { name: 'data protection alone: none of these', session: person(['datenschutz']), main: [], admin: [] },
+    {
+      name: 'data protection: its four screens, nothing of the daily work',
+      session: person(['datenschutz']),
+      main: [],
+      admin: ['datenschutz', 'kontaktverfolgung', 'auskunft', 'protokoll'],
+    },
     {
       name: 'every role: every screen',
       session: person(['empfang', 'sachbearbeitung', 'leitung', 'admin', 'datenschutz']),
       main: ['empfang', 'besuche', 'termin', 'tag', 'posteingang'],
-      admin: ['standorte', 'kontingente', 'benutzer', 'geraete', 'einstellungen'],
+      admin: [
+        'standorte', 'kontingente', 'benutzer', 'geraete',
+        'datenschutz', 'kontaktverfolgung', 'auskunft', 'protokoll', 'einstellungen',
+      ],
     },
     { name: 'a kiosk: no navigation', session: kiosk, main: [], admin: [] },
   ];
@@ -72,8 +85,11 @@ describe('homeHash', () => {
   it('an admin to the first screen of the menu', () => {
     expect(homeHash(person(['admin']))).toBe('#/standorte');
   });
+  it('the data-protection officer to the retention rules', () => {
+    expect(homeHash(person(['datenschutz']))).toBe('#/datenschutz');
+  });
   it('nowhere without a screen', () => {
-    expect(homeHash(person(['datenschutz']))).toBe('');
+    expect(homeHash({ user: { id: 'x', name: 'X', roles: [], buildings: [], has_pin: false }, locked: false })).toBe('');
   });
 });
 

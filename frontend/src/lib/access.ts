@@ -24,6 +24,7 @@ const reception: Role = 'empfang';
 const clerk: Role = 'sachbearbeitung';
 const manager: Role = 'leitung';
 const admin: Role = 'admin';
+const dpo: Role = 'datenschutz';
 
 /** Every screen behind the sign-in, in navigation order. */
 export const SCREENS: readonly ScreenAccess[] = [
@@ -36,6 +37,11 @@ export const SCREENS: readonly ScreenAccess[] = [
   { route: 'kontingente', group: 'admin', roles: [admin] },
   { route: 'benutzer', group: 'admin', roles: [admin] },
   { route: 'geraete', group: 'admin', roles: [admin] },
+  // Data protection: the management reads the rules and traces contacts.
+  { route: 'datenschutz', group: 'admin', roles: [dpo, admin, manager] },
+  { route: 'kontaktverfolgung', group: 'admin', roles: [dpo, manager] },
+  { route: 'auskunft', group: 'admin', roles: [dpo] },
+  { route: 'protokoll', group: 'admin', roles: [dpo, admin] },
   // Last in the menu: the e2e tests reach it with End (sync.test.mjs).
   { route: 'einstellungen', group: 'admin', roles: [admin] },
   { route: 'checkin', group: 'kiosk', roles: [clerk, manager], device: 'kiosk' },

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { draftOf, holdState, mayEditRetention, mayManageHolds, retentionChanged, ruleOf } from './retention';
+
+const rule = { visit_days: 28, appointment_days: 14, audit_days: 365 };
+
+describe('retention form', () => {
+  it('round-trips a rule', () => {
+    expect(ruleOf(draftOf(rule))).toEqual(rule);
+  });
+  it('sends what is not a whole number as 0, for the server to refuse', () => {
+    expect(ruleOf({ visit_days: ' 30 ', appointment_days: '1.5', audit_days: '' })).toEqual({
+      visit_days: 30,
+      appointment_days: 0,
+      audit_days: 0,
+    });
+  });
+  it('takes what a number input holds', () => {
+    expect(ruleOf({ visit_days: 21, appointment_days: null, audit_days: 365 })).toEqual({
+      visit_days: 21,
+      appointment_days: 0,
+      audit_days: 365,
+    });
+  });
+  it('sees a change', () => {
+    expect(retentionChanged(draftOf(rule), rule)).toBe(false);
+    expect(retentionChanged({ ...draftOf(rule), visit_days: '21' }, rule)).toBe(true);
+  });
+});
+
+describe('holds and roles', () => {
+  it('tells a hold in force from a lifted and an expired one', () => {
+    expect(holdState({ active: true, lifted: false })).toBe('active');
+    expect(holdState({ active: false, lifted: true })).toBe('lifted');
+    expect(holdState({ active: false, lifted: false })).toBe('expired');
+  });
+  it('lets admin and privacy change rules, only privacy manage holds', () => {
+    expect(mayEditRetention(['admin'])).toBe(true);
+    expect(mayEditRetention(['datenschutz'])).toBe(true);
+    expect(mayEditRetention(['leitung'])).toBe(false);
+    expect(mayManageHolds(['admin'])).toBe(false);
+    expect(mayManageHolds(['datenschutz', 'leitung'])).toBe(true);
+  });
+});
