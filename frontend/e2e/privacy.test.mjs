@@ -287,15 +287,18 @@ describe('data protection screens in a real browser', { timeout: 300_000 }, () =
     await shot('privacy-leitung.png');
   });
 
-  it('refuses reception on the data-protection screen with a German message', async () => {
+  it('keeps reception off the data-protection screen, and the server refuses it too', async () => {
     await signInPage(page, server.url, 'empfang');
-    // The same address as before: only a reload shows the screen to the new person.
     await page.goto(`${server.url}/#/datenschutz`);
     await page.reload();
-    const err = page.getByTestId('privacy-error');
-    await eventually('forbidden message', async () => assert.match(await err.innerText(), /fehlt Ihnen die Berechtigung/));
+    // The navigation has no such screen for reception: the address leads to its own.
+    await eventually('back at reception', async () => assert.equal(new URL(page.url()).hash, '#/empfang'));
+    await page.getByTestId('register-form').waitFor();
     assert.equal(await page.getByTestId(`retention-${BUILDING}`).count(), 0, 'no rules shown');
-    await shot('privacy-forbidden.png');
+    const cookie = await signInCookie(server.url, 'empfang');
+    const res = await fetch(`${server.url}/api/buildings/${BUILDING}/retention`, { headers: { Cookie: cookie } });
+    assert.equal(res.status, 403, 'the server refuses reception the rules');
+    assert.equal((await res.json()).error.code, 'forbidden');
   });
 
   it('offers the visit reasons at reception and says how long data is kept', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { draftOf, holdState, mayEditRetention, mayManageHolds, retentionChanged, ruleOf } from './retention';
+import { draftOf, holdState, mayEditRetention, mayManageHolds, mayReadHolds, retentionChanged, ruleOf } from './retention';
 
 const rule = { visit_days: 28, appointment_days: 14, audit_days: 365 };
 
@@ -39,5 +39,10 @@ describe('holds and roles', () => {
     expect(mayEditRetention(['leitung'])).toBe(false);
     expect(mayManageHolds(['admin'])).toBe(false);
     expect(mayManageHolds(['datenschutz', 'leitung'])).toBe(true);
+  });
+  it('shows the holds to data protection and admin, not to the management', () => {
+    expect(mayReadHolds(['leitung'])).toBe(false);
+    expect(mayReadHolds(['admin'])).toBe(true);
+    expect(mayReadHolds(['datenschutz'])).toBe(true);
   });
 });

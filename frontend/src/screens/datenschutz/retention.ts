@@ -42,3 +42,8 @@ export function mayEditRetention(roles: readonly string[]): boolean {
 export function mayManageHolds(roles: readonly string[]): boolean {
   return roles.includes('datenschutz');
 }
+
+/** Roles that may see the holds (the server's GET /api/holds): the management reads the rules only. */
+export function mayReadHolds(roles: readonly string[]): boolean {
+  return roles.includes('datenschutz') || roles.includes('admin');
+}
