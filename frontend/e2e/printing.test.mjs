@@ -321,6 +321,32 @@ describe('printing without a reachable printer', { timeout: 300_000 }, () => {
     });
     await assertPDF(await slip.getAttribute('href'), 'receipt slip');
 
+  });
+
+  it('Empfang: a badge printed at registration that does not come out is said at once, and waits in the queue', async () => {
+    // The desk prints badges at registration now (saved above), and its print server cannot be reached.
+    await page.goto(`${server.url}/#/empfang`);
+    await page.getByTestId('register-form').waitFor();
+    const before = (await waitingJobs()).length;
+    await page.getByTestId('visit-name').fill('Hans Ausweislos');
+    await page.locator('#visit-phone').fill('0171 7654321');
+    await page.getByTestId('host-input').fill('Ayd');
+    const option = page.locator('[data-testid="host-option"][data-staff-id="staff-aydin"]');
+    await option.waitFor();
+    await option.click();
+    await page.locator('#visit-reason').fill('Unterlagen abgeben');
+    await page.getByTestId('submit').click();
+    await eventually('registered', async () => assert.match(await page.getByTestId('confirmation').innerText(), /Hans Ausweislos angemeldet/));
+    const warning = page.getByTestId('badge-warning');
+    await eventually('the badge warning', async () =>
+      assert.match(squash(await warning.innerText()), /^Der Ausweis wurde nicht gedruckt \(Drucker „pforte-pdf“ ist nicht erreichbar.*\)\. Er wartet in der Druckwarteschlange/),
+    );
+    assert.equal(await warning.getAttribute('role'), 'alert');
+    await page.screenshot({ path: join(OUT, 'reception-badge-warning.png') });
+    const jobs = await waitingJobs();
+    assert.equal(jobs.length, before + 1, 'the badge waits in the print queue');
+    assert.ok(jobs.some((j) => j.document === 'badge' && j.ref !== visit.id), JSON.stringify(jobs));
+
     const off = await putJSON(server, '/api/settings/printers', { print_badge_on_register: false });
     assert.equal(off.status, 200);
   });

@@ -190,6 +190,13 @@ export interface Staff {
 export type VisitStatus = 'waiting' | 'escorted' | 'left';
 
 /** A visitor registration. Times are RFC 3339 with offset; "" or absent when not set. */
+/** The badge printed at registration: printed, waiting in the print queue (with why), or not made at all. */
+export interface BadgeOutcome {
+  status: 'printed' | 'queued' | 'failed';
+  job?: string;
+  error?: string;
+}
+
 export interface Visit {
   id: string;
   building: string;
@@ -202,6 +209,8 @@ export interface Visit {
   appointment_id?: string;
   reason?: string;
   arrived_at: string;
+  /** Only in the answer to a registration, when the desk prints badges then: what became of it. */
+  badge?: BadgeOutcome;
   picked_up_at?: string;
   picked_up_by?: string;
   left_at?: string;

@@ -191,6 +191,9 @@ export const de = {
     submitHint: 'Enter: weiter, zuletzt anmelden.',
     registered: (name: string, host: string) =>
       host ? `${name} angemeldet — wartet auf Abholung durch ${host}` : `${name} angemeldet`,
+    badgeQueued: (why: string) =>
+      `Der Ausweis wurde nicht gedruckt${why ? ` (${why.replace(/\.$/, '')})` : ''}. Er wartet in der Druckwarteschlange; bitte dort erneut drucken oder von Hand ausstellen.`,
+    badgeFailed: (why: string) => `${why || 'Der Ausweis konnte nicht erstellt werden.'} Bitte den Ausweis von Hand ausstellen.`,
 
     presentTitle: 'Jetzt im Haus',
     presentEmpty: 'Zurzeit ist niemand angemeldet im Haus.',
