@@ -7,7 +7,8 @@
 # demo/demo by typing into the focused fields (xdotool), waits until the page
 # has loaded its data in-process (/api/health, then /api/buildings or
 # /api/staff), screenshots the screen
-# to OUTDIR/desktop.png, checks the shot is not a blank colour, then sends
+# to OUTDIR/desktop.png, checks the shot is not a blank colour and that the
+# header's building picker is drawn dark (readable white text), then sends
 # SIGTERM and requires exit status 0. The app's output stays in
 # OUTDIR/desktop.log; on failure it is printed too.
 #
@@ -155,6 +156,18 @@ echo "desktop smoke: screenshot $shot ($colours colours, grey sd $sd)"
 if ! awk -v sd="$sd" -v n="$colours" 'BEGIN { exit !(sd > 0.01 && n > 16) }'; then
 	fail "screenshot looks blank ($colours colours, grey sd $sd)"
 fi
+
+# The building picker in the dark header: WebKitGTK once drew the native
+# select as a white GTK button under its white text (unreadable). Its box
+# (left of the navigation, next to the logo) must stay dark like the header.
+ox=0 oy=0
+if [[ -n $win ]]; then
+	eval "$(xdotool getwindowgeometry --shell "$win" 2>/dev/null | grep -E '^(X|Y)=')" || true
+	ox=${X:-0} oy=${Y:-0}
+fi
+picker=$(convert "$shot" -crop "160x22+$((ox + 90))+$((oy + 12))" +repage -colorspace Gray -format '%[fx:mean]' info:)
+echo "desktop smoke: header building picker mean brightness $picker (dark header below 0.5)"
+awk -v m="$picker" 'BEGIN { exit !(m < 0.5) }' || fail "the building picker in the header is light ($picker): white text on a white box?"
 
 kill -TERM "$app_pid"
 rc=0
