@@ -99,7 +99,26 @@ func (a *App) getRetention(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, b.RetentionOf())
+	writeJSON(w, http.StatusOK, privacyRulesOf(b))
+}
+
+// privacyRules is what Verwaltung → Datenschutz sets per building: how long
+// personal data is kept, and the margin contact tracing adds around a stay
+// (0 in a request: the default).
+type privacyRules struct {
+	engine.Retention
+	TracingMarginMinutes int `json:"tracing_margin_minutes"`
+}
+
+func privacyRulesOf(b engine.Building) privacyRules {
+	return privacyRules{Retention: b.RetentionOf(), TracingMarginMinutes: int(b.TracingMargin() / time.Minute)}
+}
+
+// privacyRulesInput is the body of PUT .../retention: the margin may be left
+// out (the building keeps its own).
+type privacyRulesInput struct {
+	engine.Retention
+	TracingMarginMinutes *int `json:"tracing_margin_minutes"`
 }
 
 // putRetention serves PUT /api/buildings/{id}/retention: the rule, as a
@@ -110,21 +129,26 @@ func (a *App) putRetention(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	var rule engine.Retention
-	if err := decode(w, r, &rule); err != nil {
+	var in privacyRulesInput
+	if err := decode(w, r, &in); err != nil {
 		a.fail(w, r, err)
 		return
 	}
+	rule := in.Retention
 	if err := rule.Validate(); err != nil {
 		a.fail(w, r, err)
 		return
 	}
 	b.Retention = &rule
+	if in.TracingMarginMinutes != nil {
+		b.TracingMarginMinutes = *in.TracingMarginMinutes
+	}
+	// The building's own check (engine.Building.Validate) bounds the margin.
 	if err := a.store.DefineBuilding(r.Context(), a.author(r.Context()), b); err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, rule)
+	writeJSON(w, http.StatusOK, privacyRulesOf(b))
 }
 
 // holdJSON is a hold as the API shows it.

@@ -157,16 +157,38 @@ func TestRetentionRules(t *testing.T) {
 	s := openDemo(t)
 	var r map[string]int
 	s.get(t, "/api/buildings/rathaus-1/retention").want(t, http.StatusOK, &r)
-	if r["visit_days"] != 28 || r["appointment_days"] != 14 || r["audit_days"] != 365 {
-		t.Errorf("default retention %v", r)
+	if r["visit_days"] != 28 || r["appointment_days"] != 14 || r["audit_days"] != 365 || r["tracing_margin_minutes"] != 15 {
+		t.Errorf("default rules %v", r)
 	}
 	s.do(t, http.MethodPut, "/api/buildings/rathaus-1/retention", strings.NewReader(`{"visit_days":0,"appointment_days":14,"audit_days":365}`)).
 		wantError(t, http.StatusBadRequest, engine.CodeInvalidField, "visit_days")
 	s.do(t, http.MethodPut, "/api/buildings/rathaus-1/retention", strings.NewReader(`{"visit_days":21,"appointment_days":7,"audit_days":180}`)).
 		want(t, http.StatusOK, nil)
 	s.get(t, "/api/buildings/rathaus-1/retention").want(t, http.StatusOK, &r)
-	if r["visit_days"] != 21 || r["appointment_days"] != 7 {
-		t.Errorf("retention after PUT %v", r)
+	if r["visit_days"] != 21 || r["appointment_days"] != 7 || r["tracing_margin_minutes"] != 15 {
+		t.Errorf("rules after a PUT without the margin %v", r)
+	}
+	// The tracing margin: up to four hours; a wrong one changes nothing.
+	s.do(t, http.MethodPut, "/api/buildings/rathaus-1/retention", strings.NewReader(`{"visit_days":30,"appointment_days":7,"audit_days":180,"tracing_margin_minutes":241}`)).
+		wantError(t, http.StatusBadRequest, engine.CodeInvalidField, "tracing_margin_minutes")
+	s.do(t, http.MethodPut, "/api/buildings/rathaus-1/retention", strings.NewReader(`{"visit_days":21,"appointment_days":7,"audit_days":180,"tracing_margin_minutes":-1}`)).
+		wantError(t, http.StatusBadRequest, engine.CodeInvalidField, "tracing_margin_minutes")
+	s.do(t, http.MethodPut, "/api/buildings/rathaus-1/retention", strings.NewReader(`{"visit_days":21,"appointment_days":7,"audit_days":180,"tracing_margin_minutes":"30"}`)).
+		wantError(t, http.StatusBadRequest, engine.CodeInvalidField, "tracing_margin_minutes")
+	s.get(t, "/api/buildings/rathaus-1/retention").want(t, http.StatusOK, &r)
+	if r["visit_days"] != 21 || r["tracing_margin_minutes"] != 15 {
+		t.Errorf("a refused PUT changed the rules: %v", r)
+	}
+	s.do(t, http.MethodPut, "/api/buildings/rathaus-1/retention", strings.NewReader(`{"visit_days":21,"appointment_days":7,"audit_days":180,"tracing_margin_minutes":30}`)).
+		want(t, http.StatusOK, &r)
+	if r["tracing_margin_minutes"] != 30 {
+		t.Errorf("answer to the margin's PUT %v", r)
+	}
+	// 0 is the default again.
+	s.do(t, http.MethodPut, "/api/buildings/rathaus-1/retention", strings.NewReader(`{"visit_days":21,"appointment_days":7,"audit_days":180,"tracing_margin_minutes":0}`)).
+		want(t, http.StatusOK, &r)
+	if r["tracing_margin_minutes"] != 15 {
+		t.Errorf("margin 0 answers %v, want the default 15", r)
 	}
 	s.as(t, "sachbearbeitung").do(t, http.MethodPut, "/api/buildings/rathaus-1/retention", strings.NewReader(`{}`)).
 		wantError(t, http.StatusForbidden, engine.CodeForbidden, "")

@@ -151,6 +151,28 @@ describe('data protection screens in a real browser', { timeout: 300_000 }, () =
     const got = await api(server.url, privacy, 'GET', `/api/buildings/${BUILDING}/retention`);
     assert.equal(String(got.body.audit_days), before, 'nothing written');
     assert.equal(got.body.visit_days, 21);
+    await auditDays.fill(before);
+  });
+
+  it('sets the contact-tracing margin in the same form: up to 240 minutes', async () => {
+    const card = page.getByTestId(`retention-${BUILDING}`);
+    const margin = card.getByTestId('tracing_margin_minutes');
+    assert.equal(await margin.inputValue(), '15', 'the default margin');
+    await margin.fill('300');
+    await card.getByTestId('retention-save').click();
+    const err = card.getByTestId('error-tracing_margin_minutes');
+    await eventually('field error', async () => assert.equal(await err.innerText(), 'Zeitpuffer: bitte eine ganze Zahl von 0 bis 240 Minuten angeben.'));
+    assert.equal(await margin.getAttribute('aria-invalid'), 'true');
+    let got = await api(server.url, privacy, 'GET', `/api/buildings/${BUILDING}/retention`);
+    assert.equal(got.body.tracing_margin_minutes, 15, 'nothing written');
+
+    await margin.fill('20');
+    await card.getByTestId('retention-save').click();
+    await eventually('saved', async () => assert.equal(await card.getByTestId('retention-note').innerText(), 'Gespeichert.'));
+    await shot('privacy-margin.png');
+    got = await api(server.url, privacy, 'GET', `/api/buildings/${BUILDING}/retention`);
+    assert.equal(got.body.tracing_margin_minutes, 20);
+    assert.equal(got.body.visit_days, 21, 'the rest of the rule kept');
   });
 
   it('runs the purge and says what it erased', async () => {

@@ -35,6 +35,7 @@ const fieldLabels: Record<string, string> = {
   visit_days: 'Besuche',
   appointment_days: 'Termine',
   audit_days: 'Zugriffsprotokoll',
+  tracing_margin_minutes: 'Zeitpuffer',
   from: 'Von',
   to: 'Bis',
   until: 'Gilt bis',
@@ -72,7 +73,9 @@ export const dp = {
       'Besuche: Name, Kontakt und Anlass. Termine: Name, Geburtsdatum und Kontakt (Zeiten und Anliegen bleiben für die Statistik). Zugriffsprotokoll: wer wann was angesehen hat.',
     days: 'Tage',
     range: '1 bis 3650 Tage',
-    margin: (min: number) => `Kontaktverfolgung: Aufenthalte zählen als gleichzeitig bis ${min} Minuten Abstand.`,
+    marginLabel: 'Kontaktverfolgung: Zeitpuffer',
+    minutes: 'Minuten',
+    marginHint: 'Aufenthalte mit bis zu so viel Abstand zählen als gleichzeitig (0: 15 Minuten).',
     save: 'Speichern',
     saving: 'Wird gespeichert …',
     saved: 'Gespeichert.',
@@ -259,6 +262,9 @@ export function privacyError(err: unknown, forbidden: string = dp.forbidden): st
     if (err.status === 401 && err.code === 'unauthenticated') return dp.signedOut;
     if (err.code === 'invalid_field' && /_days$/.test(err.field)) {
       return `${privacyFieldLabel(err.field)}: bitte eine ganze Zahl von 1 bis 3650 Tagen angeben.`;
+    }
+    if (err.code === 'invalid_field' && err.field === 'tracing_margin_minutes') {
+      return `${privacyFieldLabel(err.field)}: bitte eine ganze Zahl von 0 bis 240 Minuten angeben.`;
     }
   }
   return errorMessage(err);

@@ -11,6 +11,8 @@ export interface Retention {
   visit_days: number;
   appointment_days: number;
   audit_days: number;
+  /** Contact tracing's margin around a stay; 0 in a request: the default (15). */
+  tracing_margin_minutes: number;
 }
 
 /** What GET /api/buildings carries beside the fields api.ts names. */
