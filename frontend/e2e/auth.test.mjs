@@ -1,8 +1,10 @@
 // Sign-in, roles, lock and devices in a real browser against `pforte serve
 // --demo` (accounts: user = role name, password "demo"; "demo" holds every
 // role): the sign-in's error, each role's navigation, the lock screen with
-// password and PIN, a kiosk paired from a second browser, and a form posted
-// from another origin.
+// password and PIN, a kiosk paired from a second browser that checks a
+// citizen in with the birth date (and shows no personal data), and a form
+// post and a fetch from a page of another origin. The server's clock starts
+// on a Wednesday morning, so the kiosk has an appointment of the day.
 //
 // Screenshots: sign-in.png, lock.png, benutzer.png, geraete.png, kiosk-paired.png.
 
@@ -13,7 +15,6 @@ import { join } from 'node:path';
 import {
   OUT,
   UI_TIMEOUT,
-  berlinDay,
   checkPrerequisites,
   eventually,
   getJSON,
@@ -28,6 +29,8 @@ import {
 
 const SITE = 'e2e-anmeldung';
 const BUILDING = 'rathaus-1';
+const NOW = '2026-11-18T08:05:00+01:00';
+const DAY = '2026-11-18';
 
 describe('sign-in, roles, lock and devices in a real browser', () => {
   const dataDir = tempDataDir();
@@ -76,7 +79,7 @@ describe('sign-in, roles, lock and devices in a real browser', () => {
 
   before(async () => {
     checkPrerequisites();
-    server = await startServer(dataDir, { site: SITE, building: BUILDING });
+    server = await startServer(dataDir, { site: SITE, building: BUILDING, extraArgs: ['--fake-time', NOW] });
     browser = await launchBrowser();
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.on('pageerror', (err) => pageErrors.push(String(err)));
@@ -177,7 +180,7 @@ describe('sign-in, roles, lock and devices in a real browser', () => {
     assert.equal(await page.getByTestId('present').count(), 0);
     await page.screenshot({ path: join(OUT, 'lock.png') });
     // The server holds the lock too: the visitor list answers 401 locked.
-    const locked = await page.request.get(`${server.url}/api/visits?building=${BUILDING}&day=${berlinDay()}`);
+    const locked = await page.request.get(`${server.url}/api/visits?building=${BUILDING}&day=${DAY}`);
     assert.equal(locked.status(), 401);
     assert.equal((await locked.json()).error.code, 'locked');
 
@@ -264,11 +267,34 @@ describe('sign-in, roles, lock and devices in a real browser', () => {
     assert.equal(new URL(kiosk.url()).hash, `#/checkin?building=${BUILDING}`);
     await kiosk.screenshot({ path: join(OUT, 'kiosk-paired.png') });
 
-    const visits = await kiosk.request.get(`${server.url}/api/visits?building=${BUILDING}&day=${berlinDay()}`);
+    const visits = await kiosk.request.get(`${server.url}/api/visits?building=${BUILDING}&day=${DAY}`);
     assert.ok([401, 403].includes(visits.status()), `the kiosk reads no visits (got ${visits.status()})`);
     await kiosk.goto(`${server.url}/#/empfang`);
     await eventually('the kiosk stays on its screen', async () => assert.equal(new URL(kiosk.url()).hash, `#/checkin?building=${BUILDING}`));
     await kiosk.getByTestId('checkin').waitFor();
+
+    // A citizen booked for this morning checks in at the paired kiosk with the birth date.
+    const slots = await getJSON(server, `/api/slots?building=${BUILDING}&services=hundesteuer&from=${DAY}&days=1&channel=phone`);
+    assert.ok(slots.length > 0, 'a free slot on the fake Wednesday');
+    const booked = await postJSON(server, '/api/appointments', {
+      building: BUILDING, services: ['hundesteuer'], start: slots[0].start, channel: 'phone',
+      citizen: { name: 'Klara Kioskprobe', birth_date: '1971-05-09', phone: '0171 5550199', email: 'klara@example.org' },
+    });
+    assert.equal(booked.status, 201, JSON.stringify(booked.body));
+    const answered = kiosk.waitForResponse((r) => r.url() === `${server.url}/api/checkin` && r.request().method() === 'POST');
+    for (const k of ['0', '9', '0', '5', '1', '9', '7', '1', 'ok']) await kiosk.locator(`[data-testid="keypad"] [data-key="${k}"]`).click();
+    const res = await answered;
+    assert.equal(res.status(), 200);
+    const body = await res.text();
+    for (const secret of ['Klara', 'Kioskprobe', '1971-05-09', '0171 5550199', 'klara@example.org', booked.body.code]) {
+      assert.ok(!body.includes(secret), `the kiosk's answer holds ${secret}: ${body}`);
+    }
+    const ticket = (await kiosk.getByTestId('checkin-ticket').innerText()).trim();
+    assert.equal(ticket, JSON.parse(body).ticket);
+    assert.doesNotMatch(await kiosk.locator('body').innerText(), /Klara|Kioskprobe/, 'no name on the public screen');
+    await kiosk.screenshot({ path: join(OUT, 'kiosk-checked-in.png') });
+    const day = await getJSON(server, `/api/appointments?building=${BUILDING}&day=${DAY}`);
+    assert.equal(day.find((x) => x.id === booked.body.id).status, 'checked_in');
 
     await page.reload();
     await eventually('the list shows it paired', async () =>
@@ -278,7 +304,7 @@ describe('sign-in, roles, lock and devices in a real browser', () => {
   });
 
   it('registers nothing from a form posted by a page of another origin', async () => {
-    const before = (await getJSON(server, `/api/visits?building=${BUILDING}&day=${berlinDay()}`)).length;
+    const before = (await getJSON(server, `/api/visits?building=${BUILDING}&day=${DAY}`)).length;
     const staff = await getJSON(server, `/api/staff?building=${BUILDING}`);
     // text/plain makes the body JSON-shaped: name={"building":…,"x":" and value="} .
     const json = JSON.stringify({
@@ -289,7 +315,13 @@ describe('sign-in, roles, lock and devices in a real browser', () => {
     const html = `<!doctype html><html><body>
 <form id="f" method="post" enctype="text/plain" action="${server.url}/api/visits">
 <input type="hidden" name='${fieldName.replace(/'/g, '&#39;')}' value='"}'>
-</form><script>document.getElementById('f').submit();</script></body></html>`;
+</form><script>
+// First a fetch with the desk's cookie: no-cors lets a text/plain body through without asking.
+fetch(${JSON.stringify(`${server.url}/api/visits`)}, { method: 'POST', mode: 'no-cors', credentials: 'include',
+  headers: { 'Content-Type': 'text/plain' }, body: ${JSON.stringify(json.replace('Eva Fremdseite', 'Fritz Fremdabruf'))} })
+  .catch(() => {})
+  .finally(() => { document.title = 'fetched'; document.getElementById('f').submit(); });
+</script></body></html>`;
     evil = createServer((req, res) => {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
       res.end(html);
@@ -305,13 +337,21 @@ describe('sign-in, roles, lock and devices in a real browser', () => {
     await page.locator('#signin-password').press('Enter');
     await page.getByTestId('who').waitFor();
 
-    const posted = page.waitForResponse((r) => r.url().startsWith(`${server.url}/api/visits`) && r.request().method() === 'POST');
+    const statuses = [];
+    const both = new Promise((resolve) => {
+      page.on('response', (r) => {
+        if (r.url().startsWith(`${server.url}/api/visits`) && r.request().method() === 'POST') {
+          statuses.push(r.status());
+          if (statuses.length === 2) resolve();
+        }
+      });
+    });
     await page.goto(evilUrl);
-    const res = await posted;
-    assert.ok([403, 415].includes(res.status()), `the cross-origin post is refused (got ${res.status()})`);
-    const after = await getJSON(server, `/api/visits?building=${BUILDING}&day=${berlinDay()}`);
+    await both;
+    for (const st of statuses) assert.ok([403, 415].includes(st), `the cross-origin fetch and post are refused (got ${statuses})`);
+    const after = await getJSON(server, `/api/visits?building=${BUILDING}&day=${DAY}`);
     assert.equal(after.length, before);
-    assert.ok(!after.some((v) => v.name === 'Eva Fremdseite'));
+    assert.ok(!after.some((v) => v.name === 'Eva Fremdseite' || v.name === 'Fritz Fremdabruf'));
   });
 
   it('raised no script errors and the server stops cleanly', async () => {
