@@ -34,7 +34,7 @@ const (
 	deviceMaxAge = 5 * 365 * 24 * time.Hour
 	// defaultIdleLock: a desk locks after this long without its person
 	// (a building can set its own, Building.IdleLockMinutes).
-	defaultIdleLock = 10 * time.Minute
+	defaultIdleLock = engine.DefaultIdleLockMinutes * time.Minute
 	// pairingValid: how long an unused pairing code works.
 	pairingValid = 24 * time.Hour
 	// backgroundHeader marks a request a timer made (polls, badges), not a

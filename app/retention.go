@@ -108,10 +108,17 @@ func (a *App) getRetention(w http.ResponseWriter, r *http.Request) {
 type privacyRules struct {
 	engine.Retention
 	TracingMarginMinutes int `json:"tracing_margin_minutes"`
+	// IdleLockMinutes: the building's desks lock after this long without
+	// their person (a shared desk shows personal data).
+	IdleLockMinutes int `json:"idle_lock_minutes"`
 }
 
 func privacyRulesOf(b engine.Building) privacyRules {
-	return privacyRules{Retention: b.RetentionOf(), TracingMarginMinutes: int(b.TracingMargin() / time.Minute)}
+	idle := b.IdleLockMinutes
+	if idle == 0 {
+		idle = engine.DefaultIdleLockMinutes
+	}
+	return privacyRules{Retention: b.RetentionOf(), TracingMarginMinutes: int(b.TracingMargin() / time.Minute), IdleLockMinutes: idle}
 }
 
 // privacyRulesInput is the body of PUT .../retention: the margin may be left
@@ -119,6 +126,7 @@ func privacyRulesOf(b engine.Building) privacyRules {
 type privacyRulesInput struct {
 	engine.Retention
 	TracingMarginMinutes *int `json:"tracing_margin_minutes"`
+	IdleLockMinutes      *int `json:"idle_lock_minutes"`
 }
 
 // putRetention serves PUT /api/buildings/{id}/retention: the rule, as a
@@ -143,7 +151,10 @@ func (a *App) putRetention(w http.ResponseWriter, r *http.Request) {
 	if in.TracingMarginMinutes != nil {
 		b.TracingMarginMinutes = *in.TracingMarginMinutes
 	}
-	// The building's own check (engine.Building.Validate) bounds the margin.
+	if in.IdleLockMinutes != nil {
+		b.IdleLockMinutes = *in.IdleLockMinutes
+	}
+	// The building's own check (engine.Building.Validate) bounds both.
 	if err := a.store.DefineBuilding(r.Context(), a.author(r.Context()), b); err != nil {
 		a.fail(w, r, err)
 		return

@@ -190,6 +190,22 @@ func TestRetentionRules(t *testing.T) {
 	if r["tracing_margin_minutes"] != 15 {
 		t.Errorf("margin 0 answers %v, want the default 15", r)
 	}
+	// The desks' idle lock: 10 minutes by default, at most two hours.
+	if r["idle_lock_minutes"] != 10 {
+		t.Errorf("default idle lock %v", r)
+	}
+	s.do(t, http.MethodPut, "/api/buildings/rathaus-1/retention", strings.NewReader(`{"visit_days":21,"appointment_days":7,"audit_days":180,"idle_lock_minutes":121}`)).
+		wantError(t, http.StatusBadRequest, engine.CodeInvalidField, "idle_lock_minutes")
+	s.do(t, http.MethodPut, "/api/buildings/rathaus-1/retention", strings.NewReader(`{"visit_days":21,"appointment_days":7,"audit_days":180,"idle_lock_minutes":5}`)).
+		want(t, http.StatusOK, &r)
+	if r["idle_lock_minutes"] != 5 || r["tracing_margin_minutes"] != 15 {
+		t.Errorf("after setting the idle lock %v", r)
+	}
+	var sess map[string]any
+	s.get(t, "/api/session").want(t, http.StatusOK, &sess)
+	if sess["idle_lock_minutes"] != float64(5) {
+		t.Errorf("the desk's session says idle lock %v, want the building's 5", sess["idle_lock_minutes"])
+	}
 	s.as(t, "sachbearbeitung").do(t, http.MethodPut, "/api/buildings/rathaus-1/retention", strings.NewReader(`{}`)).
 		wantError(t, http.StatusForbidden, engine.CodeForbidden, "")
 }

@@ -360,6 +360,9 @@ func (b Building) Validate() error {
 			return err
 		}
 	}
+	if m := b.IdleLockMinutes; m < 0 || m > MaxIdleLockMinutes {
+		return InvalidRule("idle_lock_minutes", RuleRange, "want 0 (the default, %d) to %d minutes, got %d", DefaultIdleLockMinutes, MaxIdleLockMinutes, m)
+	}
 	if m := b.TracingMarginMinutes; m < 0 || m > MaxTracingMarginMinutes {
 		return InvalidRule("tracing_margin_minutes", RuleRange, "want 0 (the default) to %d minutes, got %d", MaxTracingMarginMinutes, m)
 	}

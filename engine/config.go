@@ -12,7 +12,7 @@ type Building struct {
 	// enforced yet: it comes with the reception desk's walk-in warning).
 	AppointmentOnly bool `json:"appointment_only"`
 	// IdleLockMinutes: a desk in this building locks after this long
-	// without its person. 0: the default, 10 minutes.
+	// without its person. 0: the default, DefaultIdleLockMinutes.
 	IdleLockMinutes int `json:"idle_lock_minutes,omitempty"`
 	// Retention: how long the building keeps personal data (nil: the
 	// defaults, engine.DefaultRetention).

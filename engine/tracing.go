@@ -192,3 +192,11 @@ func clip(s Stay, now time.Time) Stay {
 // MaxTracingMarginMinutes bounds a building's tracing margin: beyond four
 // hours, everybody of a half day is everybody's contact.
 const MaxTracingMarginMinutes = 240
+
+// DefaultIdleLockMinutes is how long a desk stays open without its person
+// when the building sets nothing; MaxIdleLockMinutes bounds what it may
+// set: a desk left open for more than two hours is an open desk.
+const (
+	DefaultIdleLockMinutes = 10
+	MaxIdleLockMinutes     = 120
+)

@@ -173,6 +173,17 @@ describe('data protection screens in a real browser', { timeout: 300_000 }, () =
     got = await api(server.url, privacy, 'GET', `/api/buildings/${BUILDING}/retention`);
     assert.equal(got.body.tracing_margin_minutes, 20);
     assert.equal(got.body.visit_days, 21, 'the rest of the rule kept');
+
+    // The desks' idle lock in the same form: 10 minutes by default.
+    const idle = card.getByTestId('idle_lock_minutes');
+    assert.equal(await idle.inputValue(), '10');
+    await idle.fill('5');
+    await card.getByTestId('retention-save').click();
+    await eventually('idle lock saved', async () => {
+      got = await api(server.url, privacy, 'GET', `/api/buildings/${BUILDING}/retention`);
+      assert.equal(got.body.idle_lock_minutes, 5);
+    });
+    assert.equal(got.body.tracing_margin_minutes, 20, 'the margin kept');
   });
 
   it('runs the purge and says what it erased', async () => {

@@ -36,6 +36,7 @@ const fieldLabels: Record<string, string> = {
   appointment_days: 'Termine',
   audit_days: 'Zugriffsprotokoll',
   tracing_margin_minutes: 'Zeitpuffer',
+  idle_lock_minutes: 'Sperre nach',
   from: 'Von',
   to: 'Bis',
   until: 'Gilt bis',
@@ -76,6 +77,8 @@ export const dp = {
     marginLabel: 'Kontaktverfolgung: Zeitpuffer',
     minutes: 'Minuten',
     marginHint: 'Aufenthalte mit bis zu so viel Abstand zählen als gleichzeitig (0: 15 Minuten).',
+    idleLabel: 'Arbeitsplätze sperren nach',
+    idleHint: 'Ein Arbeitsplatz sperrt sich nach so vielen Minuten ohne Eingabe; entsperren nur mit Passwort oder PIN (0: 10 Minuten).',
     save: 'Speichern',
     saving: 'Wird gespeichert …',
     saved: 'Gespeichert.',
@@ -265,6 +268,9 @@ export function privacyError(err: unknown, forbidden: string = dp.forbidden): st
     }
     if (err.code === 'invalid_field' && err.field === 'tracing_margin_minutes') {
       return `${privacyFieldLabel(err.field)}: bitte eine ganze Zahl von 0 bis 240 Minuten angeben.`;
+    }
+    if (err.code === 'invalid_field' && err.field === 'idle_lock_minutes') {
+      return `${privacyFieldLabel(err.field)}: bitte eine ganze Zahl von 0 bis 120 Minuten angeben.`;
     }
   }
   return errorMessage(err);

@@ -13,6 +13,8 @@ export interface Retention {
   audit_days: number;
   /** Contact tracing's margin around a stay; 0 in a request: the default (15). */
   tracing_margin_minutes: number;
+  /** The desks lock after this long without their person; 0 in a request: the default (10). */
+  idle_lock_minutes: number;
 }
 
 /** What GET /api/buildings carries beside the fields api.ts names. */

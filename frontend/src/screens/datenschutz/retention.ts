@@ -8,11 +8,13 @@ export const RETENTION_FIELDS = ['visit_days', 'appointment_days', 'audit_days']
 export type RetentionField = (typeof RETENTION_FIELDS)[number];
 /** Contact tracing's margin, in minutes, set in the same form. */
 export const MARGIN_FIELD = 'tracing_margin_minutes';
+/** The desks' idle lock, in minutes, set in the same form. */
+export const IDLE_FIELD = 'idle_lock_minutes';
 /** Every field of the form, as the server names them in its errors. */
-export const FORM_FIELDS: readonly string[] = [...RETENTION_FIELDS, MARGIN_FIELD];
+export const FORM_FIELDS: readonly string[] = [...RETENTION_FIELDS, MARGIN_FIELD, IDLE_FIELD];
 
 /** The inputs' values (a number input bound in Svelte holds a number, or null when empty or not a number). */
-export type RetentionDraft = Record<RetentionField | typeof MARGIN_FIELD, string | number | null>;
+export type RetentionDraft = Record<RetentionField | typeof MARGIN_FIELD | typeof IDLE_FIELD, string | number | null>;
 
 export function draftOf(r: Retention): RetentionDraft {
   return {
@@ -20,6 +22,7 @@ export function draftOf(r: Retention): RetentionDraft {
     appointment_days: String(r.appointment_days),
     audit_days: String(r.audit_days),
     tracing_margin_minutes: String(r.tracing_margin_minutes),
+    idle_lock_minutes: String(r.idle_lock_minutes),
   };
 }
 
@@ -36,12 +39,17 @@ export function ruleOf(d: RetentionDraft): Retention {
     appointment_days: n(d.appointment_days),
     audit_days: n(d.audit_days),
     tracing_margin_minutes: whole(d.tracing_margin_minutes) ? Number(d.tracing_margin_minutes) : -1,
+    idle_lock_minutes: whole(d.idle_lock_minutes) ? Number(d.idle_lock_minutes) : -1,
   };
 }
 
 export function retentionChanged(d: RetentionDraft, saved: Retention): boolean {
   const r = ruleOf(d);
-  return RETENTION_FIELDS.some((f) => r[f] !== saved[f]) || r.tracing_margin_minutes !== saved.tracing_margin_minutes;
+  return (
+    RETENTION_FIELDS.some((f) => r[f] !== saved[f]) ||
+    r.tracing_margin_minutes !== saved.tracing_margin_minutes ||
+    r.idle_lock_minutes !== saved.idle_lock_minutes
+  );
 }
 
 /** Whether a hold is in force, lifted, or past its end. */
