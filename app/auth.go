@@ -32,9 +32,6 @@ const (
 	// deviceMaxAge: a paired kiosk keeps its credential until revoked;
 	// the cookie only needs to outlive the hardware.
 	deviceMaxAge = 5 * 365 * 24 * time.Hour
-	// defaultIdleLock: a desk locks after this long without its person
-	// (a building can set its own, Building.IdleLockMinutes).
-	defaultIdleLock = engine.DefaultIdleLockMinutes * time.Minute
 	// pairingValid: how long an unused pairing code works.
 	pairingValid = 24 * time.Hour
 	// backgroundHeader marks a request a timer made (polls, badges), not a
@@ -274,10 +271,10 @@ func (a *App) identify(r *http.Request) *principal {
 
 // idleLock is how long the site's desks stay open without their person.
 func (a *App) idleLock() time.Duration {
-	if b, ok := a.store.Catalog().Buildings[a.building.ID]; ok && b.IdleLockMinutes > 0 {
-		return time.Duration(b.IdleLockMinutes) * time.Minute
+	if b, ok := a.store.Catalog().Buildings[a.building.ID]; ok {
+		return b.IdleLock()
 	}
-	return defaultIdleLock
+	return engine.Building{}.IdleLock()
 }
 
 // touch records a person's request; a session idle for longer than the

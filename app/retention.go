@@ -103,8 +103,8 @@ func (a *App) getRetention(w http.ResponseWriter, r *http.Request) {
 }
 
 // privacyRules is what Verwaltung → Datenschutz sets per building: how long
-// personal data is kept, and the margin contact tracing adds around a stay
-// (0 in a request: the default).
+// personal data is kept, the margin contact tracing adds around a stay and
+// the desks' idle lock (either 0 in a request: the default).
 type privacyRules struct {
 	engine.Retention
 	TracingMarginMinutes int `json:"tracing_margin_minutes"`
@@ -114,15 +114,12 @@ type privacyRules struct {
 }
 
 func privacyRulesOf(b engine.Building) privacyRules {
-	idle := b.IdleLockMinutes
-	if idle == 0 {
-		idle = engine.DefaultIdleLockMinutes
-	}
-	return privacyRules{Retention: b.RetentionOf(), TracingMarginMinutes: int(b.TracingMargin() / time.Minute), IdleLockMinutes: idle}
+	return privacyRules{Retention: b.RetentionOf(),
+		TracingMarginMinutes: int(b.TracingMargin() / time.Minute), IdleLockMinutes: int(b.IdleLock() / time.Minute)}
 }
 
-// privacyRulesInput is the body of PUT .../retention: the margin may be left
-// out (the building keeps its own).
+// privacyRulesInput is the body of PUT .../retention: the margin and the
+// idle lock may be left out (the building keeps its own).
 type privacyRulesInput struct {
 	engine.Retention
 	TracingMarginMinutes *int `json:"tracing_margin_minutes"`

@@ -61,6 +61,15 @@ func (b Building) TracingMargin() time.Duration {
 	return time.Duration(b.TracingMarginMinutes) * time.Minute
 }
 
+// IdleLock is how long a desk in the building stays open without its
+// person: IdleLockMinutes, or DefaultIdleLockMinutes when it is 0.
+func (b Building) IdleLock() time.Duration {
+	if b.IdleLockMinutes <= 0 {
+		return DefaultIdleLockMinutes * time.Minute
+	}
+	return time.Duration(b.IdleLockMinutes) * time.Minute
+}
+
 // VisitStay is visit v's stay in its building b as of now; ok is false
 // when there is none (not arrived, or arriving after now).
 func VisitStay(v Visit, b Building, now time.Time) (s Stay, ok bool) {
