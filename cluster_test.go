@@ -34,7 +34,6 @@ func TestCluster(t *testing.T) {
 		t.Skip("no SIGTERM on Windows")
 	}
 	c, dir := newProcessCluster(t)
-	bin := c.bin
 
 	s1 := c.start(site{name: "s1", building: "buergerbuero", data: filepath.Join(dir, "data1")}, "")
 	s2 := c.start(site{name: "s2", building: "rathaus-1", data: filepath.Join(dir, "data2")}, s1.gossip)
@@ -282,49 +281,46 @@ func TestCluster(t *testing.T) {
 	t.Logf("step 2: every site sees site 2 alive at its new gossip address %v after the restart began",
 		time.Since(restarted).Round(time.Millisecond))
 
-	// 3. A site with another key shares nothing, either way.
-	otherKey := filepath.Join(dir, "other.key")
-	runBin(t, bin, "keygen", otherKey)
-	// It joins by gossip and, so that the data channel is tried too, names
-	// site 1's replication address as a seed.
+	// 3. A laptop with the cluster key but no enrollment shares nothing,
+	// either way: it founded a cluster of its own, then joins this one's
+	// gossip and names site 1's replication address as a seed.
 	repl := replicationLine.FindStringSubmatch(s1.stderr.String())
 	if repl == nil {
 		t.Fatalf("site 1 logged no replication address:\n%s", s1.stderr.String())
 	}
-	s4 := c.startOn(site{name: "s4", building: "rathaus-1", data: filepath.Join(dir, "data4")},
-		"127.0.0.1:0", s1.gossip, otherKey, "--sync-seeds", repl[1])
+	s4site := site{name: "s4", building: "rathaus-1", data: filepath.Join(dir, "data4")}
+	c.startOn(s4site, "127.0.0.1:0", "", c.key).terminate(t)
+	s4 := c.startOn(s4site, "127.0.0.1:0", s1.gossip, c.key, "--sync-seeds", repl[1])
 	var stranger struct{ ID string }
 	mustPost(t, s4.url+"/api/visits", map[string]any{
 		"building": "buergerbuero", "name": "Fremder Gast", "phone": "0170 1234567",
-		"host": "staff-lange", "reason": "falscher Schlüssel",
+		"host": "staff-lange", "reason": "nicht angemeldet",
 	}, &stranger)
 	time.Sleep(4 * time.Second) // a full sync round (3 s ± 25 %) and a few gossip rounds
 	if vs, err := visits(s4.url, "buergerbuero", today); err != nil {
 		t.Fatal(err)
 	} else if len(vs) != 1 || vs[0].ID != stranger.ID {
-		t.Errorf("site 4 (other key) lists %d buergerbuero visits, want only its own", len(vs))
+		t.Errorf("site 4 (not enrolled) lists %d buergerbuero visits, want only its own", len(vs))
 	}
 	if vs, err := visits(s4.url, "propst-nuebel-strasse", today); err != nil {
 		t.Fatal(err)
 	} else if len(vs) != 0 {
-		t.Errorf("site 4 (other key) sees %d of site 3's visits", len(vs))
+		t.Errorf("site 4 (not enrolled) sees %d of site 3's visits", len(vs))
+	}
+	if !strings.Contains(s1.stderr.String(), "refused a peer that is not enrolled") {
+		t.Errorf("site 1 did not log the refusal of site 4")
 	}
 	st4 := mustStatus(t, s4.url)
 	if !slices.ContainsFunc(st4.Peers, func(p peerRow) bool { return p.SyncAddr == repl[1] && p.LastError != "" }) {
 		t.Errorf("site 4 shows no failed attempt on the data channel to %s: peers %+v", repl[1], st4.Peers)
 	}
 	if st := st4; st.Vector["s1"] != 0 || st.Vector["s2"] != 0 || st.Vector["s3"] != 0 {
-		t.Errorf("site 4 (other key) has ops of the cluster: vector %v", st.Vector)
+		t.Errorf("site 4 (not enrolled) has ops of the cluster: vector %v", st.Vector)
 	}
 	for _, p := range sites {
 		st := mustStatus(t, p.url)
 		if _, ok := st.Vector["s4"]; ok {
-			t.Errorf("%s has ops of site 4 (other key): vector %v", p.name, st.Vector)
-		}
-		for _, peer := range st.Peers {
-			if peer.Site == "s4" && peer.Status == "alive" {
-				t.Errorf("%s lists site 4 (other key) as an alive peer", p.name)
-			}
+			t.Errorf("%s has ops of site 4 (not enrolled): vector %v", p.name, st.Vector)
 		}
 		vs, err := visits(p.url, "buergerbuero", today)
 		if err != nil {
@@ -386,6 +382,24 @@ type cluster struct {
 	bin   string
 	key   string
 	procs []*proc // every process started, killed ones too
+	// root is the site that founded the cluster (the first started
+	// without --join): it invites the others (invite)
+	root *proc
+}
+
+// invite has an admin invite s at the root, as the README's one-liner
+// does (pforte invite), and returns the token.
+func (c *cluster) invite(s site) string {
+	c.t.Helper()
+	cmd := exec.Command(c.bin, "invite", "--url", c.root.url, "--user", "demo", "--site", s.name, "--building", s.building)
+	cmd.Env = append(os.Environ(), "PFORTE_PASSWORD=demo")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		c.t.Fatalf("pforte invite %s: %v\n%s", s.name, err, stderr.String())
+	}
+	return strings.TrimSpace(string(out))
 }
 
 func (c *cluster) start(s site, join string) *proc { return c.startWithKey(s, join, c.key) }
@@ -409,6 +423,10 @@ func (c *cluster) startOn(s site, gossip, join, key string, extra ...string) *pr
 	args = append(args, extra...)
 	if join != "" {
 		args = append(args, "--join", join)
+		if _, err := os.Stat(filepath.Join(s.data, "pforte.db")); err != nil && c.root != nil {
+			// A new site: enrolled with an invitation of the root.
+			args = append(args, "--enroll", c.invite(s))
+		}
 	}
 	p := &proc{site: s, stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan struct{})}
 	if len(s.under) > 0 {
@@ -443,6 +461,9 @@ func (c *cluster) startOn(s site, gossip, join, key string, extra ...string) *pr
 			t.Fatalf("%s: no listening line and gossip address within 30 s", s.name)
 		case <-time.After(20 * time.Millisecond):
 		}
+	}
+	if (c.root == nil && join == "") || (c.root != nil && c.root.data == s.data) {
+		c.root = p
 	}
 	return p
 }

@@ -51,6 +51,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = keygen(args, stdout)
 	case "user":
 		err = user(args, os.Stdin, stdout, stderr, logger)
+	case "invite":
+		err = invite(args, os.Stdin, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "pforte", version)
 	case "help", "-h", "--help":
@@ -74,6 +76,7 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
   pforte serve --data DIR --listen ADDR --site NAME --building ID
                [--gossip ADDR] [--join ADDR[,ADDR...]] [--cluster-key FILE] [--demo]
+               [--enroll TOKEN]
                [--sync-listen ADDR] [--sync-seeds ADDR[,ADDR...]] [--fake-time RFC3339]
                [--public-name NAME[,NAME...]]... [--tls-cert FILE --tls-key FILE]
                [--insecure-http]
@@ -81,6 +84,10 @@ func usage(w io.Writer) {
   pforte keygen FILE      write a new cluster key
   pforte user add --data DIR --name NAME --role ROLE[,ROLE] [--full-name TEXT] [--building ID[,ID]]
                           add a staff account to a stopped site (password on standard input)
+  pforte invite --url URL --user NAME --site NAME --building ID
+                          an admin invites a site at the running site URL; prints the
+                          token for the new site's --enroll (password on standard input,
+                          or PFORTE_PASSWORD)
   pforte version
 
 serve listens on 127.0.0.1:8080 (plain HTTP, this machine only) unless --listen
@@ -132,6 +139,7 @@ func parseConfig(name string, args []string, stderr io.Writer) (app.Config, netF
 	fs.StringVar(&cfg.ClusterKeyFile, "cluster-key", cfg.ClusterKeyFile, "file with the cluster secret (pforte keygen)")
 	fs.StringVar(&cfg.SyncListen, "sync-listen", cfg.SyncListen, "replication address (default: the gossip host, a free port)")
 	seeds := fs.String("sync-seeds", "", "comma-separated replication addresses of other sites, tried when gossip knows no peer")
+	fs.StringVar(&cfg.Enroll, "enroll", "", "the first time a site joins a cluster: the invitation's token (Verwaltung → Standorte, or pforte invite)")
 	fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "seed the demo municipality into an empty database")
 	fakeTime := fs.String("fake-time", "", "for demos and tests: start the clock at this RFC 3339 time")
 	if err := fs.Parse(args); err != nil {

@@ -39,6 +39,9 @@ type Config struct {
 	// --gossip and a cluster key, the gossip host on a free port.
 	SyncListen string
 	SyncSeeds  []string // replication addresses tried when gossip knows no peer
+	// Enroll is an invitation's token (--enroll): the site joins the
+	// cluster of the site that made it, once (sites.go).
+	Enroll string
 	Demo       bool     // seed the demo municipality into an empty database
 	Version    string
 	Clock      engine.Clock // nil means the system clock
@@ -140,6 +143,10 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	// Before the site syncs: what expired while it was off is erased
 	// before it sends anything.
 	a.purgeNow(ctx, "start")
+	if err := a.joinOrFound(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
 	if err := a.startMembership(); err != nil {
 		st.Close()
 		return nil, err
@@ -235,6 +242,11 @@ func (a *App) startJobs() {
 // startMembership joins the cluster through Serf when a gossip address is
 // configured.
 func (a *App) startMembership() error {
+	if kept := filepath.Join(a.cfg.DataDir, clusterKeyFile); a.cfg.ClusterKeyFile == "" {
+		if _, err := os.Stat(kept); err == nil {
+			a.cfg.ClusterKeyFile = kept // got at enrollment, or kept after a rotation
+		}
+	}
 	if a.cfg.ClusterKeyFile != "" {
 		k, err := psync.ReadKey(a.cfg.ClusterKeyFile)
 		if err != nil {
@@ -286,18 +298,12 @@ func (a *App) startSync() error {
 		return errors.New("--sync-seeds needs --sync-listen or --gossip")
 	case listen == "":
 		return nil
-	case a.key == nil:
-		if a.cfg.SyncListen != "" {
-			return errors.New("--sync-listen needs --cluster-key: the data channel is encrypted with it")
-		}
-		a.log.Warn("no replication: start every site with --cluster-key FILE to share bookings and visits")
-		return nil
 	}
 	// Visits applied from other sites reach the screens (a host's desk at
 	// this site, the reception seeing who comes) through the wrapped log.
 	log := replicaLog{Store: a.store, applied: a.remoteVisitsApplied}
-	n, err := psync.NewNode(psync.Config{Log: log, Key: a.key, Listen: listen, Seeds: a.cfg.SyncSeeds, Logger: a.log,
-		Tokens: a.handOverTokens})
+	n, err := psync.NewNode(psync.Config{Log: log, Identity: a.store.SigningKey(), Listen: listen, Seeds: a.cfg.SyncSeeds,
+		Logger: a.log, Tokens: a.handOverTokens, Enroll: a.enrollSite, Keyring: a.keyring})
 	if err != nil {
 		return err
 	}
@@ -317,7 +323,10 @@ func (a *App) startSync() error {
 	}
 	a.store.OnCommit(n.Committed)
 	a.sync = n
-	a.log.Info("replication", "addr", n.Addr())
+	for _, seed := range a.cfg.SyncSeeds {
+		n.Trigger(seed) // a site that just enrolled fetches the cluster's log at once
+	}
+	a.log.Info("replication", "addr", n.Addr(), "identity", engine.Fingerprint(a.store.PublicKey()))
 	return nil
 }
 

@@ -71,7 +71,7 @@ var (
 )
 
 func (a *App) routes() []route {
-	return slices.Concat(a.staffRoutes(), a.privacyRoutes(), a.retentionRoutes())
+	return slices.Concat(a.staffRoutes(), a.privacyRoutes(), a.retentionRoutes(), a.siteRoutes())
 }
 
 func (a *App) staffRoutes() []route {

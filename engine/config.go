@@ -47,6 +47,10 @@ type Building struct {
 	// away (see token.go). Empty: no tokens, every site books on
 	// everything (a single site, or a cluster that has not set it up).
 	HomeSite string `json:"home_site,omitempty"`
+	// HomeByDefault: HomeSite is not configured but the default of a
+	// cluster (engine.EffectiveHome), filled in when the configuration is
+	// loaded; never written back.
+	HomeByDefault bool `json:"-"`
 }
 
 // TimeRange is a local wall-clock interval of one day.

@@ -2,12 +2,9 @@ package sync
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/ed25519"
-	"crypto/hkdf"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -21,105 +18,101 @@ import (
 	"time"
 )
 
-// The data channel is TLS 1.3 over TCP with one identity for the whole
-// cluster: an ed25519 key derived from the cluster key and a self-signed
-// certificate made from it, the same on every site. Both sides present it
-// and accept only a peer that proves it holds the same key, so a node with
-// another cluster key fails the handshake: it can neither read nor inject.
-// No CA, no per-site certificates to hand out; the cluster key file is the
-// only secret an installation carries.
+// The data channel is TLS 1.3 over TCP, each site with its own identity:
+// the ed25519 key its ops are signed with, in a self-signed certificate.
+// Both sides present theirs; the handshake proves each holds its key
+// (CertificateVerify), and the listener then looks the key up among the
+// enrolled sites (Log.PeerKeys): a key that is not enrolled, or whose site
+// is revoked, gets no session, no token and no op. The only thing a
+// stranger may send is an enrollment with an invitation's secret. The
+// cluster key is no longer part of the data channel: it encrypts Serf's
+// gossip, and a site that missed a rotation of it still syncs (and fetches
+// the new one) with its own identity.
 
 const (
-	// clusterName is the certificate's common name and the TLS server name.
-	clusterName = "pforte-cluster"
+	// certName is the certificate's common name and the TLS server name.
+	certName = "pforte-site"
 	// alpnProto names the wire protocol, so a future version is refused
 	// in the handshake rather than misread.
-	alpnProto = "pforte-sync/1"
-	// hkdfInfo separates the channel's key from the gossip key (Serf uses
-	// the cluster key itself) and from any later use of the same secret.
-	hkdfInfo = "pforte sync channel ed25519 v1"
+	alpnProto = "pforte-sync/2"
 )
 
-// clusterIdentity is the TLS identity every site of a cluster shares.
-type clusterIdentity struct {
+// siteIdentity is a site's TLS identity on the data channel.
+type siteIdentity struct {
 	cert tls.Certificate
 	pub  ed25519.PublicKey
 }
 
-// newClusterIdentity derives the cluster's ed25519 key from the cluster key
-// (HKDF-SHA256) and makes its self-signed certificate. Everything in the
-// certificate is fixed (serial, validity 2020–2100, name), and ed25519
-// signatures are deterministic, so every site makes the very same one.
-func newClusterIdentity(key []byte) (*clusterIdentity, error) {
-	if len(key) != KeySize {
-		return nil, fmt.Errorf("sync: cluster key has %d bytes, want %d", len(key), KeySize)
+// newSiteIdentity makes the self-signed certificate of a site's key.
+// Everything in it is fixed (serial, validity 2020–2100, name) and ed25519
+// signatures are deterministic, so a site presents the same one each time.
+func newSiteIdentity(key ed25519.PrivateKey) (*siteIdentity, error) {
+	if len(key) != ed25519.PrivateKeySize {
+		return nil, fmt.Errorf("sync: identity has %d bytes, want an ed25519 private key", len(key))
 	}
-	seed, err := hkdf.Key(sha256.New, key, nil, hkdfInfo, ed25519.SeedSize)
-	if err != nil {
-		return nil, err
-	}
-	priv := ed25519.NewKeyFromSeed(seed)
-	pub := priv.Public().(ed25519.PublicKey)
+	pub := key.Public().(ed25519.PublicKey)
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: clusterName},
-		DNSNames:              []string{clusterName},
+		Subject:               pkix.Name{CommonName: certName},
+		DNSNames:              []string{certName},
 		NotBefore:             time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC),
 		NotAfter:              time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC),
 		KeyUsage:              x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 		BasicConstraintsValid: true,
 	}
-	// rand is not used for an ed25519 signature with a fixed serial; it is
-	// passed because the API wants a reader.
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, pub, priv)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, pub, key)
 	if err != nil {
-		return nil, fmt.Errorf("sync: cluster certificate: %w", err)
+		return nil, fmt.Errorf("sync: site certificate: %w", err)
 	}
-	return &clusterIdentity{
-		cert: tls.Certificate{Certificate: [][]byte{der}, PrivateKey: priv},
-		pub:  pub,
-	}, nil
+	return &siteIdentity{cert: tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pub: pub}, nil
 }
 
-// errNotCluster is the handshake error for a peer without the cluster key.
-var errNotCluster = errors.New("peer does not hold the cluster key")
+// errNotEnrolled is the error for a peer whose key is not an enrolled
+// site's.
+var errNotEnrolled = errors.New("peer is not an enrolled site")
 
-// verifyPeer accepts exactly one certificate carrying the cluster's public
-// key. TLS 1.3's CertificateVerify has already proved the peer holds the
-// matching private key, so pinning the public key is enough; comparing the
-// raw certificate would also refuse a site whose Go version encodes the
-// same certificate differently.
-func (id *clusterIdentity) verifyPeer(rawCerts [][]byte, _ [][]*x509.Certificate) error {
+// verifyShape accepts exactly one certificate with an ed25519 key. Whose
+// key it is, is decided after the handshake (peerKey, Log.PeerKeys).
+func verifyShape(rawCerts [][]byte, _ [][]*x509.Certificate) error {
 	if len(rawCerts) != 1 {
-		return fmt.Errorf("%w: %d certificates", errNotCluster, len(rawCerts))
+		return fmt.Errorf("%w: %d certificates", errNotEnrolled, len(rawCerts))
 	}
 	cert, err := x509.ParseCertificate(rawCerts[0])
 	if err != nil {
-		return fmt.Errorf("%w: %v", errNotCluster, err)
+		return fmt.Errorf("%w: %v", errNotEnrolled, err)
 	}
-	pub, ok := cert.PublicKey.(ed25519.PublicKey)
-	if !ok || !bytes.Equal(pub, id.pub) {
-		return errNotCluster
+	if _, ok := cert.PublicKey.(ed25519.PublicKey); !ok {
+		return fmt.Errorf("%w: not an ed25519 key", errNotEnrolled)
 	}
 	return nil
 }
 
 // tlsConfig is the configuration of both ends: the server requires a
-// client certificate, and both pin the cluster key instead of verifying a
-// chain (InsecureSkipVerify only turns off the chain check; verifyPeer
-// runs in its place).
-func (id *clusterIdentity) tlsConfig() *tls.Config {
+// client certificate; neither verifies a chain (InsecureSkipVerify only
+// turns that off): verifyShape runs in its place, and the key is looked
+// up among the enrolled sites after the handshake.
+func (id *siteIdentity) tlsConfig() *tls.Config {
 	return &tls.Config{
 		MinVersion:             tls.VersionTLS13,
 		Certificates:           []tls.Certificate{id.cert},
 		ClientAuth:             tls.RequireAnyClientCert,
 		InsecureSkipVerify:     true,
-		VerifyPeerCertificate:  id.verifyPeer,
-		ServerName:             clusterName,
+		VerifyPeerCertificate:  verifyShape,
+		ServerName:             certName,
 		NextProtos:             []string{alpnProto},
 		SessionTicketsDisabled: true, // every session proves the key again
 	}
+}
+
+// peerKey returns the key the peer proved in the handshake.
+func peerKey(c *tls.Conn) ed25519.PublicKey {
+	certs := c.ConnectionState().PeerCertificates
+	if len(certs) != 1 {
+		return nil
+	}
+	pub, _ := certs[0].PublicKey.(ed25519.PublicKey)
+	return pub
 }
 
 // handshake runs the TLS handshake within timeout and checks the protocol.

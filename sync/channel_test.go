@@ -15,50 +15,78 @@ import (
 	"time"
 )
 
-func TestClusterIdentityIsDerivedFromTheKey(t *testing.T) {
-	a1, err := newClusterIdentity(testKey)
+func TestSiteIdentityIsTheSiteKey(t *testing.T) {
+	a, b := newMemLog("a"), newMemLog("b")
+	a1, err := newSiteIdentity(a.priv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a2, _ := newClusterIdentity(bytes.Clone(testKey))
-	other, _ := newClusterIdentity(bytes.Repeat([]byte{8}, KeySize))
+	a2, _ := newSiteIdentity(a.priv)
+	other, _ := newSiteIdentity(b.priv)
 	if !bytes.Equal(a1.cert.Certificate[0], a2.cert.Certificate[0]) {
 		t.Error("the same key made two different certificates")
 	}
-	if a1.pub.Equal(other.pub) {
-		t.Error("another key made the same identity")
+	if !a1.pub.Equal(a.priv.Public()) || a1.pub.Equal(other.pub) {
+		t.Error("the identity is not the site's key")
 	}
 	cert, err := x509.ParseCertificate(a1.cert.Certificate[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cert.Subject.CommonName != clusterName || cert.NotAfter.Year() != 2100 {
+	if cert.Subject.CommonName != certName || cert.NotAfter.Year() != 2100 {
 		t.Errorf("certificate %q valid until %v", cert.Subject.CommonName, cert.NotAfter)
 	}
-	if _, err := newClusterIdentity([]byte("short")); err == nil {
+	if _, err := newSiteIdentity([]byte("short")); err == nil {
 		t.Error("accepted a 5-byte key")
 	}
 }
 
-func TestChannelRefusesAnotherClusterKey(t *testing.T) {
-	a, intruder := newMemLog("a"), newMemLog("intruder")
-	a.commit(5)
-	intruder.commit(5)
-	na := mustNode(t, a)
-	ni := mustNode(t, intruder, func(c *Config) { c.Key = bytes.Repeat([]byte{9}, KeySize) })
+// TestChannelRefusesSitesNotEnrolled: a node whose key a site does not
+// count as enrolled (a laptop with the cluster key but no enrollment), or
+// counts as revoked, gets nothing from it and brings nothing in, whichever
+// side dials.
+func TestChannelRefusesSitesNotEnrolled(t *testing.T) {
+	for _, how := range []string{"not enrolled", "revoked"} {
+		t.Run(how, func(t *testing.T) {
+			a, intruder := newMemLog("a-"+how), newMemLog("intruder-"+how)
+			if how == "revoked" {
+				a.revoke(intruder.site)
+			} else {
+				a.unenroll(intruder.site)
+			}
+			a.commit(5)
+			intruder.commit(5)
+			na, ni := mustNode(t, a), mustNode(t, intruder)
 
-	if _, err := ni.SyncWith(context.Background(), na.Addr()); err == nil {
-		t.Error("intruder dialling a: session succeeded")
+			if _, err := ni.SyncWith(context.Background(), na.Addr()); err == nil {
+				t.Error("intruder dialling a: session succeeded")
+			}
+			if _, err := na.SyncWith(context.Background(), ni.Addr()); !errors.Is(err, errNotEnrolled) {
+				t.Errorf("a dialling the intruder: %v; want errNotEnrolled", err)
+			}
+			if err := ni.RequestTokens(context.Background(), na.Addr(), []string{"t"}); err == nil {
+				t.Error("intruder's token request answered")
+			}
+			if a.count() != 5 || a.applyCalls != 0 || intruder.count() != 5 || intruder.applyCalls != 0 {
+				t.Errorf("ops crossed: a holds %d (%d applies), intruder %d (%d applies)",
+					a.count(), a.applyCalls, intruder.count(), intruder.applyCalls)
+			}
+		})
 	}
-	if _, err := na.SyncWith(context.Background(), ni.Addr()); err == nil {
-		t.Error("a dialling the intruder: session succeeded")
+}
+
+// TestHelloMustNameTheKeysSite: a stolen key speaks for its own site only.
+func TestHelloMustNameTheKeysSite(t *testing.T) {
+	a, b, mallory := newMemLog("a"), newMemLog("b"), newMemLog("mallory")
+	a.unenroll("mallory")
+	mallory.commit(3)
+	na := mustNode(t, a)
+	nm := mustNode(t, mallory, func(c *Config) { c.Identity = b.priv })
+	if _, err := nm.SyncWith(context.Background(), na.Addr()); err == nil {
+		t.Error("a session with b's key and mallory's name succeeded")
 	}
-	if a.count() != 5 || a.applyCalls != 0 || intruder.count() != 5 || intruder.applyCalls != 0 {
-		t.Errorf("ops crossed: a holds %d (%d applies), intruder %d (%d applies)",
-			a.count(), a.applyCalls, intruder.count(), intruder.applyCalls)
-	}
-	if keys, _ := a.SiteKeys(context.Background()); len(keys) != 1 {
-		t.Errorf("a learnt keys from the intruder: %v", keys)
+	if a.count() != 0 {
+		t.Errorf("a took %d ops", a.count())
 	}
 }
 
@@ -99,13 +127,13 @@ func TestChannelRefusesStrangers(t *testing.T) {
 }
 
 func TestFrameOverLimitIsRefused(t *testing.T) {
-	id, _ := newClusterIdentity(testKey)
+	a := newMemLog("a")
+	id, _ := newSiteIdentity(newMemLog("big").priv)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	a := newMemLog("a")
 	result := make(chan error, 1)
 	go func() {
 		c, err := ln.Accept()
@@ -118,7 +146,8 @@ func TestFrameOverLimitIsRefused(t *testing.T) {
 			result <- err
 			return
 		}
-		_, err = runSession(context.Background(), tc, nil, a, sessionConfig{batch: 10, idle: 5 * time.Second, logger: quietLogger()})
+		_, err = runSession(context.Background(), newFrameConn(tc, 5*time.Second), tc, nil, a,
+			sessionConfig{batch: 10, idle: 5 * time.Second, logger: quietLogger()}, nil)
 		result <- err
 	}()
 

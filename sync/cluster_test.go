@@ -315,6 +315,7 @@ func newCluster(t *testing.T, seed uint64) *cluster {
 		if _, err := s.st.Apply(context.Background(), clusterSeedOps()); err != nil {
 			c.fatalf("seed %s: %v", s.name, err)
 		}
+		joinTestCluster(c.t, s.st, clusterBuildings[s.i%len(clusterBuildings)].ID)
 		c.start(s)
 	}
 	c.dealAllotments()
@@ -438,7 +439,7 @@ func (c *cluster) start(s *clusterSite) {
 		c.fatalf("gossip of %s: %v", s.name, err)
 	}
 	n, err := NewNode(Config{
-		Log: s.st, Key: c.key, Listen: "127.0.0.1:0", Logger: c.logger(s), Dial: c.net.dialer(s.i),
+		Log: s.st, Identity: s.st.SigningKey(), Listen: "127.0.0.1:0", Logger: c.logger(s), Dial: c.net.dialer(s.i),
 		Interval: 80 * time.Millisecond, MaxBackoff: 400 * time.Millisecond,
 		HandshakeTimeout: 2 * time.Second, IdleTimeout: 2 * time.Second, Batch: 7 + c.rng.IntN(40),
 		Tokens: c.handOver(s.i, s.st),

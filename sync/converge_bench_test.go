@@ -77,6 +77,7 @@ func BenchmarkPartitionHeal(b *testing.B) {
 	var writeSecs, cpuSecs float64
 	for b.Loop() {
 		b.StopTimer()
+		testClusters.Delete(b) // a new cluster each round
 		dir := b.TempDir()
 		type site struct {
 			st   *store.Store
@@ -96,6 +97,7 @@ func BenchmarkPartitionHeal(b *testing.B) {
 			if _, err := st.Apply(ctx, storeSeed()); err != nil {
 				b.Fatal(err)
 			}
+			joinTestCluster(b, st, "rathaus-1")
 			g := &gatedDial{}
 			g.closed.Store(true)
 			n := mustNode(b, st, func(c *Config) {

@@ -25,12 +25,12 @@ type Log interface {
 	// with its origin's later ops: their Rejection has Ahead set (no fault,
 	// see future.go).
 	ApplyRemote(ctx context.Context, ops []engine.Op) (engine.ApplyResult, error)
-	// SiteKeys returns the public keys of every site known, this one
-	// included.
+	// SiteKeys returns the keys ops are verified with: of every site
+	// enrolled (engine.KindSiteEnrolled), this one included.
 	SiteKeys(ctx context.Context) (map[string]ed25519.PublicKey, error)
-	// LearnSiteKeys records other sites' public keys, first key wins: a
-	// different key for a known site is refused and reported.
-	LearnSiteKeys(ctx context.Context, keys map[string]ed25519.PublicKey) error
+	// PeerKeys returns the keys of the sites this one talks to on the
+	// data channel: enrolled, not revoked, not itself.
+	PeerKeys(ctx context.Context) (map[string]ed25519.PublicKey, error)
 	// PeerHoldsOwn tells the log that a peer holds this site's own ops up
 	// to seq (from the peer's hello). A site restored from an old backup
 	// holds fewer: it must get them back (the peer sends them, and

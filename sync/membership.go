@@ -54,6 +54,11 @@ type Membership struct {
 	// reintroducing: the sites Reintroduce is fetching the state of
 	reintroducing map[string]bool
 
+	// ring: the gossip keys (nil: unencrypted), kept in ringFile by Serf
+	// when a rotation installs or removes one (keyring.go)
+	ring     *memberlist.Keyring
+	ringFile string
+
 	announced chan struct{} // AnnounceSeq was called
 	seqMu     gosync.Mutex
 	seq       uint64 // the latest seq to announce
@@ -108,7 +113,14 @@ func StartMembership(cfg MembershipConfig, logger *slog.Logger) (*Membership, er
 	// default 30 s) tells them the new address soon after.
 	ml.DeadNodeReclaimTime = 2 * time.Second
 	ml.PushPullInterval = 10 * time.Second
-	ml.SecretKey = cfg.Key
+	ring, err := loadKeyring(filepath.Join(cfg.DataDir, keyringFile), cfg.Key)
+	if err != nil {
+		return nil, err
+	}
+	if ring != nil {
+		ml.Keyring = ring
+		conf.KeyringFile = filepath.Join(cfg.DataDir, keyringFile)
+	}
 	ml.Logger = serfLog
 	conf.MemberlistConfig = ml
 	if cfg.Tune != nil {
@@ -120,7 +132,8 @@ func StartMembership(cfg MembershipConfig, logger *slog.Logger) (*Membership, er
 		return nil, fmt.Errorf("start gossip on %s: %w", cfg.Bind, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	m := &Membership{serf: s, log: logger, ctx: ctx, cancel: cancel, tags: conf.Tags, announced: make(chan struct{}, 1)}
+	m := &Membership{serf: s, log: logger, ctx: ctx, cancel: cancel, tags: conf.Tags, announced: make(chan struct{}, 1),
+		ring: ring, ringFile: conf.KeyringFile}
 	local := s.LocalMember()
 	logger.Info("gossip", "addr", net.JoinHostPort(local.Addr.String(), strconv.Itoa(int(local.Port))), "encrypted", cfg.Key != nil)
 

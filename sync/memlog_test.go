@@ -5,10 +5,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	gosync "sync"
 	"testing"
 
@@ -29,6 +27,9 @@ type memLog struct {
 	ops      map[string][]engine.Op // by origin; ops[o][i].Seq == i+1
 	keys     map[string]ed25519.PublicKey
 	noVerify bool
+	// notEnrolled, revoked: sites of testSites this log does not count
+	// as enrolled, or as revoked
+	notEnrolled, revoked map[string]bool
 
 	// What the session asked of the log.
 	applyCalls  int
@@ -42,6 +43,7 @@ type memLog struct {
 func newMemLog(site string) *memLog {
 	seed := sha256.Sum256([]byte("test site key " + site))
 	priv := ed25519.NewKeyFromSeed(seed[:])
+	testSites.Store(site, priv.Public().(ed25519.PublicKey))
 	return &memLog{
 		site: site,
 		priv: priv,
@@ -127,6 +129,7 @@ func (l *memLog) OpsAfter(ctx context.Context, origin string, after uint64, limi
 }
 
 func (l *memLog) ApplyRemote(ctx context.Context, ops []engine.Op) (engine.ApplyResult, error) {
+	keys, _ := l.SiteKeys(ctx)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.applyCalls++
@@ -145,7 +148,7 @@ func (l *memLog) ApplyRemote(ctx context.Context, ops []engine.Op) (engine.Apply
 			if linked[i] && proven {
 				proof[i] = engine.CheckPersonal(op)
 			} else {
-				proof[i] = engine.Verify(op, l.keys[op.Origin])
+				proof[i] = engine.Verify(op, keys[op.Origin])
 			}
 			// A held op is skipped, not taken: it proves nothing.
 			proven = proof[i] == nil && op.Seq > uint64(len(l.ops[op.Origin]))
@@ -183,34 +186,56 @@ func (l *memLog) PeerHoldsOwn(seq uint64) {
 	l.peerHoldsOwn = max(l.peerHoldsOwn, seq)
 }
 
+// testSites holds the key of every memLog a test made: the sites a
+// memLog counts as enrolled, unless it was told otherwise (unenroll).
+var testSites gosync.Map // site → ed25519.PublicKey
+
 func (l *memLog) SiteKeys(ctx context.Context) (map[string]ed25519.PublicKey, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := make(map[string]ed25519.PublicKey, len(l.keys))
+	out := map[string]ed25519.PublicKey{}
+	testSites.Range(func(k, v any) bool {
+		if !l.notEnrolled[k.(string)] {
+			out[k.(string)] = v.(ed25519.PublicKey)
+		}
+		return true
+	})
 	for s, k := range l.keys {
 		out[s] = k
 	}
 	return out, nil
 }
 
-func (l *memLog) LearnSiteKeys(ctx context.Context, keys map[string]ed25519.PublicKey) error {
+func (l *memLog) PeerKeys(ctx context.Context) (map[string]ed25519.PublicKey, error) {
+	keys, _ := l.SiteKeys(ctx)
+	delete(keys, l.site)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var refused []string
-	for s, k := range keys {
-		if have, ok := l.keys[s]; ok {
-			if !have.Equal(k) {
-				refused = append(refused, s)
-			}
-			continue
-		}
-		l.keys[s] = k
+	for s := range l.revoked {
+		delete(keys, s)
 	}
-	if len(refused) > 0 {
-		slices.Sort(refused)
-		return errors.New("different key for known site " + strings.Join(refused, ", "))
+	return keys, nil
+}
+
+func (l *memLog) SigningKey() ed25519.PrivateKey { return l.priv }
+
+// unenroll makes l treat site as never enrolled; revoke as revoked.
+func (l *memLog) unenroll(site string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.notEnrolled == nil {
+		l.notEnrolled = map[string]bool{}
 	}
-	return nil
+	l.notEnrolled[site] = true
+}
+
+func (l *memLog) revoke(site string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.revoked == nil {
+		l.revoked = map[string]bool{}
+	}
+	l.revoked[site] = true
 }
 
 // sameOps fails unless both logs hold the same ops of origin.

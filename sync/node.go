@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -47,8 +48,10 @@ const triggeredAtOnce = 2
 
 // Config configures a Node. Zero fields take the defaults below.
 type Config struct {
-	Log Log    // the site's op log; required
-	Key []byte // the cluster key (KeySize bytes); required
+	Log Log // the site's op log; required
+	// Identity is the site's ed25519 key (the one its ops are signed
+	// with): its TLS identity on the data channel; required.
+	Identity ed25519.PrivateKey
 	// Listen is the data-plane address peers dial, "127.0.0.1:0" by
 	// default (port 0 picks a free one; Addr tells which).
 	Listen string
@@ -70,6 +73,13 @@ type Config struct {
 	// Tokens, if set, writes the transfer of capacity tokens this site
 	// owns to a site that asks for them (RequestTokens).
 	Tokens TokenHandler
+	// Enroll, if set, redeems an invitation for a site that is not
+	// enrolled yet (enroll.go).
+	Enroll EnrollHandler
+	// Keyring, if set, returns the gossip keys (primary first) handed to
+	// an enrolled site that asks: a site that missed a rotation of the
+	// cluster key gets the new one over its own identity (enroll.go).
+	Keyring func() [][]byte
 }
 
 func (c Config) withDefaults() Config {
@@ -108,6 +118,7 @@ func (c Config) withDefaults() Config {
 // listener and runs the anti-entropy loop.
 type Node struct {
 	cfg  Config
+	id   *siteIdentity
 	tls  *tls.Config
 	scfg sessionConfig
 	log  *slog.Logger
@@ -161,12 +172,13 @@ func NewNode(cfg Config) (*Node, error) {
 	if cfg.Log == nil {
 		return nil, errors.New("sync: Config.Log is required")
 	}
-	id, err := newClusterIdentity(cfg.Key)
+	id, err := newSiteIdentity(cfg.Identity)
 	if err != nil {
 		return nil, err
 	}
 	n := &Node{
 		cfg:       cfg,
+		id:        id,
 		tls:       id.tlsConfig(),
 		scfg:      sessionConfig{batch: cfg.Batch, idle: cfg.IdleTimeout, logger: cfg.Logger},
 		log:       cfg.Logger,
@@ -401,7 +413,34 @@ func (n *Node) dialSession(ctx context.Context, addr string) (SessionStats, erro
 		tc.Close()
 		return SessionStats{}, err
 	}
-	return runSession(ctx, tc, cc, n.cfg.Log, n.sessionConfig(true))
+	site, err := n.authenticate(ctx, tc)
+	if err != nil {
+		tc.Close()
+		return SessionStats{Peer: site}, err
+	}
+	cfg := n.sessionConfig(true)
+	cfg.peer = site
+	return runSession(ctx, newFrameConn(tc, n.cfg.IdleTimeout), tc, cc, n.cfg.Log, cfg, nil)
+}
+
+// authenticate names the enrolled site whose key the peer proved in the
+// handshake: ErrSameSite for this site's own key, errNotEnrolled for a
+// key no enrolled site has, or one of a revoked site.
+func (n *Node) authenticate(ctx context.Context, tc *tls.Conn) (string, error) {
+	pub := peerKey(tc)
+	if pub.Equal(n.id.pub) {
+		return n.cfg.Log.Site(), ErrSameSite
+	}
+	keys, err := n.cfg.Log.PeerKeys(ctx)
+	if err != nil {
+		return "", fmt.Errorf("peer keys: %w", err)
+	}
+	for site, k := range keys {
+		if k.Equal(pub) {
+			return site, nil
+		}
+	}
+	return "", fmt.Errorf("%w (key %x…)", errNotEnrolled, pub[:min(8, len(pub))])
 }
 
 // sessionConfig is the configuration of a session this node dialled or
@@ -524,7 +563,11 @@ func (n *Node) acceptLoop(ctx context.Context) {
 	}
 }
 
-// serve answers one peer's session.
+// serve answers one connection. The first frame says what it is: an
+// enrollment (the only thing a key that is not enrolled may send), a
+// session's hello, a token request, or a request for the gossip keys;
+// everything but an enrollment is answered only for the enrolled site
+// that proved its key in the handshake, in that site's name.
 func (n *Node) serve(ctx context.Context, c net.Conn) {
 	remote := c.RemoteAddr().String()
 	cc := &countingConn{Conn: c}
@@ -534,10 +577,48 @@ func (n *Node) serve(ctx context.Context, c net.Conn) {
 		n.log.Warn("sync: refused a connection", "remote", remote, "err", err)
 		return
 	}
+	site, authErr := n.authenticate(ctx, tc)
+	fc := newFrameConn(tc, n.cfg.IdleTimeout)
+	first, err := readMessage(fc)
+	if err != nil {
+		tc.Close()
+		if authErr == nil {
+			n.log.Warn("sync: connection without a first message", "remote", remote, "site", site, "err", err)
+		}
+		return
+	}
+	if first.Type == msgEnroll {
+		defer tc.Close()
+		if authErr == nil || errors.Is(authErr, ErrSameSite) {
+			writeMessage(fc, message{Type: msgEnrollErr, Error: "this key is enrolled already, as " + site})
+			return
+		}
+		n.answerEnroll(ctx, fc, peerKey(tc), first)
+		return
+	}
+	if errors.Is(authErr, ErrSameSite) {
+		tc.Close() // this site dialled itself; it knows why
+		return
+	}
+	if authErr != nil {
+		tc.Close()
+		n.log.Warn("sync: refused a peer that is not enrolled", "remote", remote, "claims", first.Site, "kind", first.Type, "err", authErr)
+		return
+	}
+	switch first.Type {
+	case msgTokens:
+		defer tc.Close()
+		n.answerTokens(ctx, fc, site, first)
+		return
+	case msgKeyring:
+		defer tc.Close()
+		n.answerKeyring(fc, site)
+		return
+	}
 	cfg := n.sessionConfig(false)
-	cfg.tokens = n.answerTokens
-	stats, err := runSession(ctx, tc, cc, n.cfg.Log, cfg)
-	if errors.Is(err, ErrSameSite) || errors.Is(err, errTokenRequest) {
+	cfg.peer = site
+	stats, err := runSession(ctx, fc, tc, cc, n.cfg.Log, cfg, first)
+	if errors.Is(err, ErrSameSite) {
 		return
 	}
 	if n.superseded(stats.Peer, err) {

@@ -2,7 +2,6 @@ package sync
 
 import (
 	"context"
-	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"maps"
 	"net"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -18,7 +18,8 @@ import (
 
 // A session is one exchange over one connection, the same on both ends:
 //
-//	both:     hello {site, vector, keys}      → each learns the other's keys
+//	both:     hello {site, vector}            → the site must be the one whose key the
+//	                                            peer proved in the TLS handshake
 //	both:     ops [batch] … ops [batch], done → what the peer's vector lacks
 //	both:     apply each batch received until the peer's done, then fin
 //	          close when both have sent and received fin
@@ -61,13 +62,18 @@ type message struct {
 	V      int               `json:"v,omitempty"`
 	Site   string            `json:"site,omitempty"`
 	Vector map[string]uint64 `json:"vector,omitempty"`
-	Keys   map[string][]byte `json:"keys,omitempty"`
 	Future []wireFuture      `json:"future,omitempty"` // in a fin: ops refused for now (future.go)
 	Ops    []wireOp          `json:"ops,omitempty"`
 	Tokens []string          `json:"tokens,omitempty"` // a token request (tokens.go)
 	Error  string            `json:"error,omitempty"`
 	// Gossip is the sender's Serf address, in a hello (see Node.Attach).
 	Gossip string `json:"gossip,omitempty"`
+	// An enrollment and its answer (enroll.go).
+	Secret     []byte   `json:"secret,omitempty"`
+	Building   string   `json:"building,omitempty"`
+	Root       string   `json:"root,omitempty"`
+	RootKey    []byte   `json:"root_key,omitempty"`
+	GossipKeys [][]byte `json:"gossip_keys,omitempty"`
 }
 
 // wireOp carries an op with its data and personal data as bytes (base64 in
@@ -133,8 +139,6 @@ var (
 	ErrSuperseded = errors.New("sync: another session with this peer does the work")
 	// errClaimRefused: this end refused the session's claim.
 	errClaimRefused = errors.New("sync: session not claimed")
-	// errTokenRequest: the connection carried a token request, answered.
-	errTokenRequest = errors.New("sync: token request")
 	// errGaveWay: the send side stopped and told the peer to.
 	errGaveWay  = errors.New("sync: session gave way")
 	ErrSameSite = errors.New("sync: peer has this site's name (this site itself, or two sites configured alike)")
@@ -153,9 +157,9 @@ type sessionConfig struct {
 	// is called when the session ends. supersede makes the session give
 	// way before its next batch.
 	claim func(peer string, supersede func()) (release func(), err error)
-	// tokens, if set, answers a token request that comes instead of a
-	// hello (see tokens.go).
-	tokens func(ctx context.Context, s *session, req *message)
+	// peer is the enrolled site whose key the other end proved in the
+	// TLS handshake: its hello must name it.
+	peer string
 	// gossip is this site's Serf address, told to the peer in the hello;
 	// heard, if set, is told the peer's (see Node.Attach).
 	gossip string
@@ -171,8 +175,8 @@ type session struct {
 	logged int // rejections logged so far
 	// release ends the session's claim on its peer, once it has one
 	release func()
-	// request: the token request that came instead of a hello (tokens.go)
-	request *message
+	// first: the peer's hello, read by the listener before the session
+	first *message
 	// superseded: give way before the next batch (see Node.claim)
 	superseded atomic.Bool
 	gaveWay    atomic.Bool // the send side told the peer
@@ -185,8 +189,9 @@ type session struct {
 }
 
 // runSession runs one exchange over an established connection and closes
-// it. raw, if not nil, is the connection under TLS whose bytes are counted.
-func runSession(ctx context.Context, conn net.Conn, raw *countingConn, lg Log, cfg sessionConfig) (SessionStats, error) {
+// it. raw, if not nil, is the connection under TLS whose bytes are counted;
+// first, if not nil, is the peer's hello, read already from fc.
+func runSession(ctx context.Context, fc *frameConn, conn net.Conn, raw *countingConn, lg Log, cfg sessionConfig, first *message) (SessionStats, error) {
 	start := time.Now()
 	ctx, cancel := context.WithCancelCause(ctx)
 	// Cancelling closes the connection: that unblocks one direction when
@@ -197,7 +202,7 @@ func runSession(ctx context.Context, conn net.Conn, raw *countingConn, lg Log, c
 		cancel(nil)
 		conn.Close()
 	}()
-	s := &session{lg: lg, fc: newFrameConn(conn, cfg.idle), cfg: cfg, sentUpTo: map[string]uint64{}}
+	s := &session{lg: lg, fc: fc, cfg: cfg, sentUpTo: map[string]uint64{}, first: first}
 	defer func() {
 		if s.release != nil {
 			s.release()
@@ -223,10 +228,6 @@ func runSession(ctx context.Context, conn net.Conn, raw *countingConn, lg Log, c
 	rerr := s.receiveSide(ctx, peerHello, peerDone)
 	if errors.Is(rerr, ErrSameSite) {
 		<-helloSent // so that the other end, this site too, learns why
-	}
-	if errors.Is(rerr, errTokenRequest) {
-		<-helloSent // the answer must not interleave with the hello
-		s.cfg.tokens(ctx, s, s.request)
 	}
 	if errors.Is(rerr, errClaimRefused) {
 		// The send side waits for a hello that never comes: this frame
@@ -281,14 +282,7 @@ func (s *session) sendSide(ctx context.Context, helloSent chan<- struct{}, peerH
 	if err != nil {
 		return fmt.Errorf("vector: %w", err)
 	}
-	keys, err := s.lg.SiteKeys(ctx)
-	if err != nil {
-		return fmt.Errorf("site keys: %w", err)
-	}
-	hello := message{Type: msgHello, V: protocolVersion, Site: s.lg.Site(), Vector: mine, Keys: map[string][]byte{}, Gossip: s.cfg.gossip}
-	for site, k := range keys {
-		hello.Keys[site] = k
-	}
+	hello := message{Type: msgHello, V: protocolVersion, Site: s.lg.Site(), Vector: mine, Gossip: s.cfg.gossip}
 	err = s.write(hello)
 	close(helloSent)
 	signalled = true
@@ -301,11 +295,7 @@ func (s *session) sendSide(ctx context.Context, helloSent chan<- struct{}, peerH
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	origins := make([]string, 0, len(mine))
-	for o := range mine {
-		origins = append(origins, o)
-	}
-	slices.Sort(origins)
+	origins := streamOrder(mine, peer.Vector, rootOf(s.lg))
 	for _, origin := range origins {
 		// A peer that lacks ops of its own origin was restored from an
 		// old backup: it gets them back like any other (Log.PeerHoldsOwn).
@@ -401,16 +391,20 @@ func (s *session) sendOps(ops []engine.Op) error {
 	return nil
 }
 
-func (s *session) write(m message) error {
+func (s *session) write(m message) error { return writeMessage(s.fc, m) }
+
+func (s *session) read() (*message, error) { return readMessage(s.fc) }
+
+func writeMessage(fc *frameConn, m message) error {
 	b, err := json.Marshal(m)
 	if err != nil {
 		return err
 	}
-	return s.fc.writeFrame(b)
+	return fc.writeFrame(b)
 }
 
-func (s *session) read() (*message, error) {
-	b, err := s.fc.readFrame()
+func readMessage(fc *frameConn) (*message, error) {
+	b, err := fc.readFrame()
 	if err != nil {
 		return nil, err
 	}
@@ -421,17 +415,52 @@ func (s *session) read() (*message, error) {
 	return &m, nil
 }
 
+// streamOrder is the order a session streams origins in: the root's first
+// (its ops carry the enrollments, so the peer learns the keys of the
+// origins after it within the session), then those the peer holds some
+// of, then the rest; by name within each.
+func streamOrder(mine, peer map[string]uint64, root string) []string {
+	origins := make([]string, 0, len(mine))
+	for o := range mine {
+		origins = append(origins, o)
+	}
+	rank := func(o string) int {
+		switch {
+		case o == root:
+			return 0
+		case peer[o] > 0:
+			return 1
+		}
+		return 2
+	}
+	slices.SortFunc(origins, func(a, b string) int {
+		if ra, rb := rank(a), rank(b); ra != rb {
+			return ra - rb
+		}
+		return strings.Compare(a, b)
+	})
+	return origins
+}
+
+// rootOf returns the cluster's root, if the log knows it.
+func rootOf(lg Log) string {
+	if r, ok := lg.(interface{ Root() string }); ok {
+		return r.Root()
+	}
+	return ""
+}
+
 // receiveSide reads the peer's hello, learns its keys, applies the peer's
 // batches until its done, and waits for its fin.
 func (s *session) receiveSide(ctx context.Context, peerHello chan<- *message, peerDone chan<- struct{}) error {
-	hello, err := s.read()
-	if err != nil {
-		return fmt.Errorf("read hello: %w", err)
+	hello := s.first
+	if hello == nil {
+		var err error
+		if hello, err = s.read(); err != nil {
+			return fmt.Errorf("read hello: %w", err)
+		}
 	}
 	switch {
-	case hello.Type == msgTokens && s.cfg.tokens != nil:
-		s.request = hello
-		return errTokenRequest
 	case hello.Type != msgHello:
 		return fmt.Errorf("%w: first message %q, want hello", ErrProtocol, hello.Type)
 	case hello.V != protocolVersion:
@@ -440,6 +469,8 @@ func (s *session) receiveSide(ctx context.Context, peerHello chan<- *message, pe
 		return fmt.Errorf("%w: hello without a site", ErrProtocol)
 	case hello.Site == s.lg.Site():
 		return ErrSameSite
+	case s.cfg.peer != "" && hello.Site != s.cfg.peer:
+		return fmt.Errorf("%w: hello names site %q, the key is %q's", ErrProtocol, hello.Site, s.cfg.peer)
 	}
 	s.stats.Peer = hello.Site
 	s.stats.PeerVector = maps.Clone(hello.Vector)
@@ -453,7 +484,6 @@ func (s *session) receiveSide(ctx context.Context, peerHello chan<- *message, pe
 		}
 		s.release = release
 	}
-	s.learnKeys(ctx, hello)
 	s.lg.PeerHoldsOwn(hello.Vector[s.lg.Site()])
 	if s.cfg.heard != nil && hello.Gossip != "" {
 		s.cfg.heard(hello.Site, hello.Gossip)
@@ -491,34 +521,6 @@ func (s *session) expectFin(peer string) error {
 	}
 	s.peerRefused(m)
 	return nil
-}
-
-// learnKeys records the keys the peer knows that this site does not. The
-// log keeps the first key it saw for a site; a conflicting one is logged,
-// and ops signed with it fail their signature check, one by one.
-func (s *session) learnKeys(ctx context.Context, hello *message) {
-	known, err := s.lg.SiteKeys(ctx)
-	if err != nil {
-		s.cfg.logger.Warn("sync: site keys", "err", err)
-		return
-	}
-	keys := make(map[string]ed25519.PublicKey, len(hello.Keys))
-	for site, k := range hello.Keys {
-		if site == s.lg.Site() || known[site].Equal(ed25519.PublicKey(k)) {
-			continue // its own key a site never learns from others
-		}
-		if len(k) != ed25519.PublicKeySize {
-			s.cfg.logger.Warn("sync: peer sent a malformed site key", "peer", hello.Site, "site", site, "bytes", len(k))
-			continue
-		}
-		keys[site] = ed25519.PublicKey(k)
-	}
-	if len(keys) == 0 {
-		return
-	}
-	if err := s.lg.LearnSiteKeys(ctx, keys); err != nil {
-		s.cfg.logger.Warn("sync: site keys refused", "peer", hello.Site, "err", err)
-	}
 }
 
 // apply stores one batch in one transaction, logging what was refused.

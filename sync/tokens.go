@@ -51,29 +51,19 @@ func (n *Node) RequestTokens(ctx context.Context, addr string, tokens []string) 
 	return err
 }
 
-// askTokens sends one request and reads the answer.
+// askTokens sends one request and reads the answer. The owner must be an
+// enrolled site; it answers in the name of the site whose key this one
+// proved, whatever a request says.
 func (n *Node) askTokens(ctx context.Context, addr string, tokens []string) error {
-	raw, err := n.cfg.Dial(ctx, addr)
+	fc, closeConn, _, err := n.dialEnrolled(ctx, addr)
 	if err != nil {
 		return err
 	}
-	tc := tls.Client(raw, n.tls)
-	defer tc.Close()
-	if err := handshake(ctx, tc, n.cfg.HandshakeTimeout); err != nil {
+	defer closeConn()
+	if err := writeMessage(fc, message{Type: msgTokens, V: protocolVersion, Site: n.cfg.Log.Site(), Tokens: tokens}); err != nil {
 		return err
 	}
-	if d, ok := ctx.Deadline(); ok {
-		tc.SetDeadline(d)
-	}
-	fc := newFrameConn(tc, n.cfg.IdleTimeout)
-	s := &session{lg: n.cfg.Log, fc: fc, cfg: n.scfg}
-	if err := s.write(message{Type: msgTokens, V: protocolVersion, Site: n.cfg.Log.Site(), Tokens: tokens}); err != nil {
-		return err
-	}
-	m, err := s.read()
-	if err == nil && m.Type == msgHello {
-		m, err = s.read() // the owner greets every connection first
-	}
+	m, err := readMessage(fc)
 	if err != nil {
 		return fmt.Errorf("token request to %s: %w", addr, err)
 	}
@@ -86,27 +76,54 @@ func (n *Node) askTokens(ctx context.Context, addr string, tokens []string) erro
 	return fmt.Errorf("%w: answer %q to a token request", ErrProtocol, m.Type)
 }
 
-// answerTokens serves a request read as the first frame of a connection.
-func (n *Node) answerTokens(ctx context.Context, s *session, req *message) {
+// dialEnrolled dials addr and checks that the peer is an enrolled site;
+// it returns the frames, a func that closes the connection, and the
+// peer's site. The context's deadline, if any, bounds the connection.
+func (n *Node) dialEnrolled(ctx context.Context, addr string) (*frameConn, func(), string, error) {
+	raw, err := n.cfg.Dial(ctx, addr)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	tc := tls.Client(raw, n.tls)
+	if err := handshake(ctx, tc, n.cfg.HandshakeTimeout); err != nil {
+		tc.Close()
+		return nil, nil, "", err
+	}
+	site, err := n.authenticate(ctx, tc)
+	if err != nil {
+		tc.Close()
+		return nil, nil, site, err
+	}
+	if d, ok := ctx.Deadline(); ok {
+		tc.SetDeadline(d)
+	}
+	return newFrameConn(tc, n.cfg.IdleTimeout), func() { tc.Close() }, site, nil
+}
+
+// answerTokens serves a request read as the first frame of a connection
+// from site, the enrolled site that proved its key: the transfer goes to
+// it, never to a site a request names.
+func (n *Node) answerTokens(ctx context.Context, fc *frameConn, site string, req *message) {
 	answer := message{Type: msgTokensOK}
 	switch {
 	case n.cfg.Tokens == nil:
 		answer = message{Type: msgTokensErr, Error: "this site hands out no tokens"}
-	case req.Site == "" || req.Site == n.cfg.Log.Site():
-		answer = message{Type: msgTokensErr, Error: "a token request needs another site"}
+	case req.Site != "" && req.Site != site:
+		answer = message{Type: msgTokensErr, Error: fmt.Sprintf("a token request names site %q, the key is %q's", req.Site, site)}
+		n.log.Warn("sync: refused a token request in another site's name", "site", site, "names", req.Site)
 	case len(req.Tokens) == 0 || len(req.Tokens) > maxRequestTokens:
 		answer = message{Type: msgTokensErr, Error: fmt.Sprintf("%d tokens (1..%d)", len(req.Tokens), maxRequestTokens)}
 	default:
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
-		if _, err := n.cfg.Tokens(ctx, req.Site, req.Tokens); err != nil {
+		if _, err := n.cfg.Tokens(ctx, site, req.Tokens); err != nil {
 			answer = message{Type: msgTokensErr, Error: err.Error()}
-			n.log.Info("sync: token request refused", "site", req.Site, "tokens", len(req.Tokens), "err", err)
+			n.log.Info("sync: token request refused", "site", site, "tokens", len(req.Tokens), "err", err)
 		} else {
-			n.log.Info("sync: tokens transferred", "site", req.Site, "tokens", len(req.Tokens))
+			n.log.Info("sync: tokens transferred", "site", site, "tokens", len(req.Tokens))
 		}
 	}
-	s.write(answer)
+	writeMessage(fc, answer)
 }
 
 // AddrOf returns the data-plane address of a site this node has had a

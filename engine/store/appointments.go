@@ -33,8 +33,33 @@ func (s *Store) loadCatalog(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.withHomes(buildings)
 	s.cat.Store(engine.NewCatalog(buildings, services, counters, rooms))
 	return nil
+}
+
+// withHomes fills in the home site of each building that has none
+// configured: in a cluster, no building is without one
+// (engine.EffectiveHome). A site that joined and waits for its own
+// enrollment owns nothing yet (pendingHome).
+func (s *Store) withHomes(buildings []engine.Building) {
+	st := s.trust.Load()
+	if st == nil {
+		return
+	}
+	sites := s.Sites()
+	for i, b := range buildings {
+		if b.HomeSite != "" {
+			continue
+		}
+		if st.pending && !s.Enrolled() {
+			buildings[i].HomeSite, buildings[i].HomeByDefault = pendingHome, true
+			continue
+		}
+		if home, byDefault := engine.EffectiveHome(b, sites, st.root); home != "" {
+			buildings[i].HomeSite, buildings[i].HomeByDefault = home, byDefault
+		}
+	}
 }
 
 // loadOccupancy puts the active appointments from yesterday on into the

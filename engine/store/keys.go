@@ -9,9 +9,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
-	"strings"
 
 	"pforte/engine"
 )
@@ -89,69 +86,6 @@ func signOwnOps(ctx context.Context, tx *sql.Tx, site string, key ed25519.Privat
 			nullable(op.PersonalHash), op.Sig, op.Origin, op.Seq); err != nil {
 			return fmt.Errorf("sign op %s/%d: %w", op.Origin, op.Seq, err)
 		}
-	}
-	return nil
-}
-
-// SiteKeys returns the public key of every site known, this one included.
-func (s *Store) SiteKeys(ctx context.Context) (map[string]ed25519.PublicKey, error) {
-	st, err := s.prepared(ctx, `SELECT site, public_key FROM site_keys`)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := st.QueryContext(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	keys := map[string]ed25519.PublicKey{}
-	for rows.Next() {
-		var site string
-		var pub []byte
-		if err := rows.Scan(&site, &pub); err != nil {
-			return nil, err
-		}
-		keys[site] = pub
-	}
-	return keys, rows.Err()
-}
-
-// LearnSiteKeys records other sites' public keys. The first key learnt for
-// a site stays: a different one later is either a mistake or an attempt to
-// speak for that site, so it is refused, and the error (an *engine.Error
-// with code CodeInvalidField on field "site_keys") names each such site.
-// The other new keys of the call are stored all the same. A key that is
-// not an ed25519 public key, or one without a site name, is refused too.
-func (s *Store) LearnSiteKeys(ctx context.Context, keys map[string]ed25519.PublicKey) error {
-	var refused []string
-	err := s.writeReceived(ctx, func(ctx context.Context, t *tx) error {
-		refused = refused[:0]
-		for _, site := range slices.Sorted(maps.Keys(keys)) {
-			pub := keys[site]
-			if site == "" || len(pub) != ed25519.PublicKeySize {
-				refused = append(refused, fmt.Sprintf("%q: not an ed25519 public key of a named site", site))
-				continue
-			}
-			var held []byte
-			err := t.QueryRowContext(ctx, `SELECT public_key FROM site_keys WHERE site = ?`, site).Scan(&held)
-			switch {
-			case errors.Is(err, sql.ErrNoRows):
-				if _, err := t.ExecContext(ctx, `INSERT INTO site_keys (site, public_key) VALUES (?, ?)`, site, []byte(pub)); err != nil {
-					return err
-				}
-			case err != nil:
-				return err
-			case !bytes.Equal(held, pub):
-				refused = append(refused, fmt.Sprintf("%q: another key is already known for this site", site))
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("learn site keys: %w", err)
-	}
-	if len(refused) > 0 {
-		return engine.Invalid("site_keys", "refused: %s", strings.Join(refused, "; "))
 	}
 	return nil
 }

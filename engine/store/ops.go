@@ -73,6 +73,15 @@ func (t *tx) append(ctx context.Context, op engine.Op) (engine.Op, error) {
 	}
 	t.seq, t.link = op.Seq, link{op.Seq, op.Hash()}
 	t.store(op)
+	if engine.AuthorityKind(op.Kind) {
+		changed, err := t.reauthorize(ctx)
+		if err != nil {
+			return op, err
+		}
+		if err := t.refoldMany(ctx, changed); err != nil {
+			return op, err
+		}
+	}
 	return op, t.refold(ctx, engine.EntityType(op.Kind), op.Entity)
 }
 
@@ -107,9 +116,10 @@ func (t *tx) prevHash(ctx context.Context) ([]byte, error) {
 func (s *Store) Apply(ctx context.Context, ops []engine.Op) (int, error) {
 	applied := 0
 	err := s.writeReceived(ctx, func(ctx context.Context, t *tx) error {
-		type key struct{ typ, id string }
+		type key = entityKey
 		touched := map[key]bool{}
 		var order []key
+		authority := false
 		for _, op := range ops {
 			if op.Origin == "" || op.Seq == 0 {
 				return engine.Invalid("op", "op without origin or seq")
@@ -124,6 +134,7 @@ func (s *Store) Apply(ctx context.Context, ops []engine.Op) (int, error) {
 			applied++
 			t.store(op)
 			s.hlc.Observe(op.HLC)
+			authority = authority || engine.AuthorityKind(op.Kind)
 			if op.Origin == s.site && op.Seq > max(t.seq, s.seq) {
 				t.seq = op.Seq // our own ops, back from a peer or a backup
 			}
@@ -131,6 +142,18 @@ func (s *Store) Apply(ctx context.Context, ops []engine.Op) (int, error) {
 			if !touched[k] {
 				touched[k] = true
 				order = append(order, k)
+			}
+		}
+		if authority {
+			changed, err := t.reauthorize(ctx)
+			if err != nil {
+				return err
+			}
+			for _, k := range changed {
+				if !touched[key(k)] {
+					touched[key(k)] = true
+					order = append(order, key(k))
+				}
 			}
 		}
 		for _, k := range order {
@@ -229,7 +252,10 @@ func (t *tx) refoldMany(ctx context.Context, keys []entityKey) error {
 // refoldOps recomputes one entity's row from all of its ops.
 func (t *tx) refoldOps(ctx context.Context, typ, id string, ops []engine.Op) error {
 	q := t
+	ops = t.counted(typ, id, ops)
 	switch typ {
+	case engine.EntitySite:
+		return t.refoldSite(ctx, id, ops)
 	case engine.EntityVisit:
 		v, ok, err := engine.FoldVisit(id, ops)
 		if err != nil {

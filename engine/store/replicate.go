@@ -59,6 +59,7 @@ const opsAfterQuery = `SELECT ` + opColumns + ` FROM ops WHERE origin = ? AND se
 const (
 	reasonNotReplicated = "demo ops are not replicated"
 	reasonUnknownKey    = "unknown site key"
+	reasonRevoked       = "origin revoked after seq"
 	reasonConflict      = "conflicts with held op"
 	reasonAhead         = "stamped too far ahead of this site's clock, taken later"
 	reasonWaits         = "waits for"
@@ -126,14 +127,33 @@ func (s *Store) ApplyRemote(ctx context.Context, ops []engine.Op) (engine.ApplyR
 		// its ops read with those of the others (refoldMany).
 		touched := map[entityKey]bool{}
 		var order []entityKey
+		authority := false
+		cut := s.trust.Load().revokedCut()
 		for i, op := range ops {
-			applied, err := t.applyRemote(ctx, op, checked.reason(i), checked.unverified[i], keys, held, waiting, &res)
+			reason := checked.reason(i)
+			if last, ok := cut[op.Origin]; ok && op.Seq > last && reason == "" {
+				reason = fmt.Sprintf("%s %d", reasonRevoked, last)
+			}
+			applied, err := t.applyRemote(ctx, op, reason, checked.unverified[i], keys, held, waiting, &res)
 			if err != nil {
 				return err
 			}
 			if k := (entityKey{engine.EntityType(op.Kind), op.Entity}); applied && !touched[k] {
 				touched[k] = true
 				order = append(order, k)
+			}
+			authority = authority || (applied && engine.AuthorityKind(op.Kind))
+		}
+		if authority {
+			changed, err := t.reauthorize(ctx)
+			if err != nil {
+				return err
+			}
+			for _, k := range changed {
+				if !touched[k] {
+					touched[k] = true
+					order = append(order, k)
+				}
 			}
 		}
 		if err := t.refoldMany(ctx, order); err != nil {
@@ -388,7 +408,7 @@ var knownKinds = map[string]bool{
 	engine.KindAccountDefined: true, engine.KindAccountPassword: true, engine.KindAccountPIN: true,
 	engine.KindDeviceAdded: true, engine.KindDevicePaired: true, engine.KindDeviceRevoked: true,
 	engine.KindAuditRecorded: true, engine.KindHoldPlaced: true, engine.KindHoldLifted: true,
-	engine.KindPersonalErased: true,
+	engine.KindPersonalErased: true, engine.KindSiteEnrolled: true, engine.KindSiteRevoked: true,
 }
 
 // wellFormed checks that an op can be stored and folded. A remote op that
@@ -415,7 +435,8 @@ func wellFormed(op engine.Op) error {
 	typ := engine.EntityType(op.Kind)
 	if _, config := configTables[typ]; !config && typ != engine.EntityVisit && typ != engine.EntityAppointment &&
 		typ != engine.EntityTokens && typ != engine.EntityInbox && typ != engine.EntityAccount &&
-		typ != engine.EntityDevice && typ != engine.EntityAudit && typ != engine.EntityHold && typ != engine.EntityErasure {
+		typ != engine.EntityDevice && typ != engine.EntityAudit && typ != engine.EntityHold && typ != engine.EntityErasure &&
+		typ != engine.EntitySite {
 		return fmt.Errorf("unknown entity type %q", typ)
 	}
 	if !knownKinds[op.Kind] {
@@ -444,6 +465,8 @@ func wellFormed(op engine.Op) error {
 		_, _, err = engine.FoldHold(op.Entity, []engine.Op{op})
 	case engine.EntityErasure:
 		_, err = engine.DecodeErasure(op)
+	case engine.EntitySite:
+		_, _, err = engine.FoldSite(op.Entity, []engine.Op{op})
 	case engine.EntityBuilding:
 		err = decodes[engine.Building](op.Data)
 	case engine.EntityService:

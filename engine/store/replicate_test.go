@@ -582,67 +582,6 @@ func TestErasedPersonalDataStillApplies(t *testing.T) {
 	}
 }
 
-func TestLearnSiteKeys(t *testing.T) {
-	key := func() ed25519.PublicKey {
-		pub, _, err := ed25519.GenerateKey(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return pub
-	}
-	k1, k2, k3 := key(), key(), key()
-	type keys = map[string]ed25519.PublicKey
-	tests := []struct {
-		name    string
-		earlier keys     // learnt before
-		learn   keys     // then this
-		refused []string // sites the error names; none: no error
-		want    keys     // what is known afterwards, besides B's own key
-	}{
-		{"new keys", nil, keys{siteA: k1, siteC: k2}, nil, keys{siteA: k1, siteC: k2}},
-		{"the same key again", keys{siteA: k1}, keys{siteA: k1}, nil, keys{siteA: k1}},
-		{"another key for a known site; the other new key is stored", keys{siteA: k1}, keys{siteA: k2, siteC: k3},
-			[]string{siteA}, keys{siteA: k1, siteC: k3}},
-		{"another key for this site", nil, keys{siteB: k1, siteA: k2}, []string{siteB}, keys{siteA: k2}},
-		{"not a key", nil, keys{siteA: k1[:16], siteC: k3}, []string{siteA}, keys{siteC: k3}},
-		{"no site name", nil, keys{"": k1}, []string{`""`}, keys{}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			b, _, path := newSite(t, siteB)
-			own := mustSiteKeys(t, b)[siteB]
-			if len(own) != ed25519.PublicKeySize {
-				t.Fatalf("B does not know its own key")
-			}
-			if tt.earlier != nil {
-				mustLearn(t, b, tt.earlier)
-			}
-			err := b.LearnSiteKeys(context.Background(), tt.learn)
-			if len(tt.refused) == 0 && err != nil {
-				t.Fatalf("learn: %v", err)
-			}
-			if len(tt.refused) > 0 {
-				wantError(t, err, engine.CodeInvalidField, "site_keys")
-				for _, site := range tt.refused {
-					if !strings.Contains(err.Error(), site) {
-						t.Errorf("error %q does not name %s", err, site)
-					}
-				}
-			}
-			want := keys{siteB: own}
-			for site, k := range tt.want {
-				want[site] = k
-			}
-			// What was learnt is in the database, not just in memory.
-			mustClose(t, b)
-			b = mustOpen(t, path, siteB, engine.NewFixedClock(bookingMorning))
-			if got := mustSiteKeys(t, b); asJSON(t, got) != asJSON(t, want) {
-				t.Errorf("keys known:\ngot  %x\nwant %x", got, want)
-			}
-		})
-	}
-}
-
 // TestSigningKeySurvivesReopen: a site keeps its key, so its old and new
 // ops verify with the one public key the others learnt.
 func TestSigningKeySurvivesReopen(t *testing.T) {

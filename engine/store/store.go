@@ -68,6 +68,9 @@ type Store struct {
 	principals atomic.Pointer[Principals]
 	// privacy: holds and erasures, what the purge and sync check (purge.go)
 	privacy atomic.Pointer[privacyState]
+	// trust: the enrolled sites, the root, the ops the fold refuses
+	// (sites.go)
+	trust atomic.Pointer[trustState]
 
 	// Own writes after a restore from a backup (restore.go), under ownMu:
 	// ownFloor is the highest own seq a peer holds; ownUnconfirmed, that
@@ -146,6 +149,10 @@ func Open(ctx context.Context, path, site string, clock engine.Clock) (*Store, e
 	}
 	s.hlc = engine.NewHLCClock(clock, engine.HLC(last))
 	if err := s.loadVector(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.loadTrust(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}

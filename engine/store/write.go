@@ -170,6 +170,12 @@ type effects struct {
 	principalsChanged bool // accounts, devices
 	privacyChanged    bool // holds, erasures
 	erased            bool // an erasure on request erased personal data: checkpoint
+	sitesChanged      bool // enrollments, revocations, the root (sites.go)
+	opsDropped        bool // a revocation dropped ops after its cut: the vector is read again
+	refusedChanged    bool // the ops the fold refuses
+	// refused: the ops the fold refuses, as this write leaves them (nil:
+	// unchanged)
+	refused map[entityKey]map[engine.OpRef]string
 }
 
 // merge adds a later job's effects to e (a batch's, for revert).
@@ -192,6 +198,12 @@ func (e *effects) merge(o *effects) {
 	e.principalsChanged = e.principalsChanged || o.principalsChanged
 	e.privacyChanged = e.privacyChanged || o.privacyChanged
 	e.erased = e.erased || o.erased
+	e.sitesChanged = e.sitesChanged || o.sitesChanged
+	e.opsDropped = e.opsDropped || o.opsDropped
+	e.refusedChanged = e.refusedChanged || o.refusedChanged
+	if o.refused != nil {
+		e.refused = o.refused
+	}
 }
 
 // learn applies a released job's effects to the in-memory views, before
@@ -207,6 +219,11 @@ func (s *Store) learn(e *effects) {
 	for entity, states := range e.tokenDays {
 		s.escrow.setDay(entity, states)
 	}
+	if e.refused != nil {
+		st := *s.trust.Load()
+		st.refused = e.refused
+		s.trust.Store(&st)
+	}
 }
 
 // revert puts the views a batch that did not commit taught back to what
@@ -221,6 +238,9 @@ func (s *Store) revert(e *effects) {
 	}
 	if len(e.tokenDays) > 0 {
 		s.loadEscrow(ctx)
+	}
+	if e.refusedChanged || e.sitesChanged {
+		s.loadTrust(ctx)
 	}
 	// (e.shown: the bookings stay pending in the database; the next start
 	// finds them, and a later transaction that shows them again is a
@@ -246,6 +266,16 @@ func (s *Store) committed(e *effects) error {
 	if e.principalsChanged {
 		if err := s.loadPrincipals(ctx); err != nil {
 			return fmt.Errorf("reload accounts and devices: %w", err)
+		}
+	}
+	if e.sitesChanged || e.refusedChanged {
+		if err := s.loadTrust(ctx); err != nil {
+			return fmt.Errorf("reload sites: %w", err)
+		}
+	}
+	if e.opsDropped {
+		if err := s.loadVector(ctx); err != nil {
+			return fmt.Errorf("reload vector: %w", err)
 		}
 	}
 	if e.configChanged {
