@@ -582,8 +582,11 @@ func (n *Node) serve(ctx context.Context, c net.Conn) {
 	first, err := readMessage(fc)
 	if err != nil {
 		tc.Close()
-		if authErr == nil {
+		switch {
+		case authErr == nil:
 			n.log.Warn("sync: connection without a first message", "remote", remote, "site", site, "err", err)
+		case !errors.Is(authErr, ErrSameSite):
+			n.log.Warn("sync: refused a peer that is not enrolled", "remote", remote, "err", authErr)
 		}
 		return
 	}
