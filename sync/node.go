@@ -8,38 +8,55 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"slices"
-	"sort"
 	gosync "sync"
 	"time"
 )
 
 // Anti-entropy, after Consul's agent/ae: a node keeps its log in step with
-// the cluster by sessions with one peer at a time, in a small loop
+// the cluster by sessions with its peers, in a small loop. The state
+// machine is the schedule (schedule.go), plain values; the node feeds it
+// and runs the sessions it plans:
 //
-//	          ┌──────────── Interval ± 25% ───────────┐
-//	          ▼                                        │
-//	 waiting ──► full sync: a random alive peer ───────┤
-//	    │         (Serf's sync tags; the seeds when    │
-//	    │          none of those can be tried)         │
-//	    └──► triggered sync: Trigger(addr), or a Serf ─┘
-//	          "seq" hint whose seq the local vector lacks
-//	          (all peers triggered at once, concurrently)
+//	 Trigger(addr)            ─┐ noted in the schedule;
+//	 Hint(site, seq, addr)    ─┤ the loop wakes
+//	                           ▼
+//	 ┌──► round: the schedule is told Serf's alive peers, the seeds and,
+//	 │    if a hint waits, the local vector; it plans
+//	 │      triggered  each address triggered, or hinted with a seq the
+//	 │                 vector lacks: one session each, however many
+//	 │      full       when due (Interval/4 after start, then every
+//	 │                 Interval, ± 25%): a random alive peer, else a
+//	 │                 random seed, else none
+//	 │      wake       when the next full sync is due
+//	 │    leaving out this site and the peers backing off (their
+//	 │    triggers and hints are dropped)
+//	 │                         │
+//	 │                         ▼
+//	 │    sessions, triggeredAtOnce side by side; each outcome recorded
+//	 │                         │
+//	 │                         ▼
+//	 └─── wait until wake, or a Trigger or Hint
 //
-// and each session ends in one of two ways for that peer:
+// Each session ends in one of three ways for that peer:
 //
-//	ok     → failures reset; the peer may be chosen again at once
-//	failed → back-off: the peer is left alone for Interval·2^(failures-1)
-//	         ± 25%, at most MaxBackoff; the others go on
+//	ok         → failures reset; the peer may be chosen again at once
+//	failed     → back-off: the peer is left alone for
+//	             Interval·2^(failures-1), at most MaxBackoff, ± 25%;
+//	             the others go on
+//	superseded → neither: it gave way to a session in the other
+//	             direction (claim), whose outcome counts
 //
 // At the same time the node answers peers' sessions on its listener. A
 // session is symmetric, so whichever side dials, both logs converge; the
 // Serf hints only make it happen sooner. Nothing depends on a hint
 // arriving: the full sync finds every gap within a few rounds.
 
-// triggeredAtOnce bounds the triggered sessions a node runs side by side.
+// triggeredAtOnce bounds the sessions of a round (the triggered ones and
+// the full sync) that a node runs side by side.
 // Measured (go test -bench 'PartitionHeal|FiftySites' -benchtime=1x): one
 // at a time, 3 sites heal in 2.2 s; all at once, 50 sites take 8–11 s,
 // because concurrent sessions relay the same ops to a site; two: 2.0 s and
@@ -129,20 +146,19 @@ type Node struct {
 	wg     gosync.WaitGroup
 	close  gosync.Once
 	slots  chan struct{} // one per incoming session being served
-	wake   chan struct{} // Trigger or Hint happened
+	wake   chan struct{} // Trigger or Hint noted in the schedule
 	// committed: local writes to announce (Committed, after Attach)
 	committed chan struct{}
 	// future: ops refused for now, by this site and by its peers
 	futureMu gosync.Mutex
 	future   futureNotes
 
-	mu      gosync.Mutex
-	peers   func() []string
-	status  map[string]*peerState // by dial address; "in:SITE" for sites only seen dialing in
-	pending map[string]bool       // Trigger addresses not yet synced
-	hints   map[string]hint       // by address: a peer's announced seq
-	self    map[string]bool       // addresses that turned out to be this site
-	active  map[string][]*claimed // running sessions by peer site (see claim)
+	mu     gosync.Mutex
+	peers  func() []string
+	sched  *schedule              // triggers, hints, back-off, the full sync's time
+	status map[string]*PeerStatus // by dial address; "in:SITE" for sites only seen dialing in
+	self   map[string]bool        // addresses that turned out to be this site
+	active map[string][]*claimed  // running sessions by peer site (see claim)
 	// gossip and heard: this site's Serf address for hellos, and where
 	// peers' go (set by Attach)
 	gossip string
@@ -153,16 +169,6 @@ type Node struct {
 type claimed struct {
 	dialled   bool
 	supersede func()
-}
-
-type hint struct {
-	site string
-	seq  uint64
-}
-
-type peerState struct {
-	PeerStatus
-	nextTry time.Time
 }
 
 // NewNode checks the configuration and derives the channel's identity
@@ -185,9 +191,8 @@ func NewNode(cfg Config) (*Node, error) {
 		slots:     make(chan struct{}, cfg.MaxIncoming),
 		wake:      make(chan struct{}, 1),
 		committed: make(chan struct{}, 1),
-		status:    map[string]*peerState{},
-		pending:   map[string]bool{},
-		hints:     map[string]hint{},
+		sched:     newSchedule(cfg.Interval, cfg.MaxBackoff, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))),
+		status:    map[string]*PeerStatus{},
 		self:      map[string]bool{},
 		active:    map[string][]*claimed{},
 	}
@@ -246,7 +251,9 @@ func (n *Node) SetPeers(peers func() []string) {
 // session.
 func (n *Node) Trigger(addr string) {
 	n.mu.Lock()
-	n.pending[addr] = true
+	if !n.self[addr] {
+		n.sched.trigger(addr)
+	}
 	n.mu.Unlock()
 	n.poke()
 }
@@ -256,8 +263,8 @@ func (n *Node) Trigger(addr string) {
 // hint is dropped. It never blocks: the vector is read in the loop.
 func (n *Node) Hint(site string, seq uint64, addr string) {
 	n.mu.Lock()
-	if h, ok := n.hints[addr]; !ok || h.site != site || h.seq < seq {
-		n.hints[addr] = hint{site: site, seq: seq}
+	if !n.self[addr] {
+		n.sched.hint(site, seq, addr)
 	}
 	n.mu.Unlock()
 	n.poke()
@@ -270,123 +277,73 @@ func (n *Node) poke() {
 	}
 }
 
-// run is the anti-entropy loop.
+// run is the anti-entropy loop: plan a round, run its sessions, wait.
 func (n *Node) run(ctx context.Context) {
-	// The first full sync comes soon after start: a site that was away
-	// catches up before its first interval is over.
-	timer := time.NewTimer(jitter(n.cfg.Interval / 4))
+	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
+		p := n.plan(ctx)
+		n.syncAll(ctx, p.sessions())
+		timer.Reset(time.Until(p.wake))
 		select {
 		case <-ctx.Done():
 			return
 		case <-n.wake:
-			// A few peers at once: after a heal every site has news for
-			// every other, and a site that waits for one peer before the
-			// next leaves its own writer idle meanwhile. Not all of them:
-			// with dozens of sites, sessions running side by side would
-			// send each other the same relayed ops.
-			var wg gosync.WaitGroup
-			sem := make(chan struct{}, triggeredAtOnce)
-			for _, addr := range n.triggered(ctx) {
-				sem <- struct{}{}
-				wg.Go(func() {
-					defer func() { <-sem }()
-					n.syncPeer(ctx, addr)
-				})
-			}
-			wg.Wait()
 		case <-timer.C:
-			if addr := n.pickPeer(); addr != "" {
-				n.syncPeer(ctx, addr)
-			}
-			timer.Reset(jitter(n.cfg.Interval))
 		}
 	}
 }
 
-// triggered takes the pending triggers and the hints the local vector
-// lacks.
-func (n *Node) triggered(ctx context.Context) []string {
+// plan asks the schedule what to do now.
+func (n *Node) plan(ctx context.Context) plan {
+	r := n.round(ctx)
 	n.mu.Lock()
-	addrs := make([]string, 0, len(n.pending)+len(n.hints))
-	for a := range n.pending {
-		addrs = append(addrs, a)
-	}
-	hints := n.hints
-	n.pending, n.hints = map[string]bool{}, map[string]hint{}
+	defer n.mu.Unlock()
+	return n.sched.next(time.Now(), r)
+}
+
+// round gathers what the schedule needs to know, outside the lock: Serf's
+// peers and the seeds without this site's own addresses, and the local
+// vector if a hint waits for it.
+func (n *Node) round(ctx context.Context) round {
+	n.mu.Lock()
+	source, hinted, self := n.peers, n.sched.hinted(), maps.Clone(n.self)
 	n.mu.Unlock()
-	if len(hints) > 0 {
+	notSelf := func(addrs []string) []string {
+		return slices.DeleteFunc(slices.Clone(addrs), func(a string) bool { return self[a] })
+	}
+	var r round
+	if source != nil {
+		r.peers = notSelf(source())
+	}
+	r.seeds = notSelf(n.cfg.Seeds)
+	if hinted {
 		vec, err := n.cfg.Log.Vector(ctx)
 		if err != nil {
-			n.log.Warn("sync: vector", "err", err)
-			return addrs
-		}
-		for addr, h := range hints {
-			if vec[h.site] < h.seq && !contains(addrs, addr) {
-				addrs = append(addrs, addr)
-			}
+			n.log.Warn("sync: vector; the hints wait", "err", err)
+		} else {
+			r.vector = vec
 		}
 	}
-	sort.Strings(addrs)
-	return addrs
+	return r
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
+// syncAll runs a session with each of addrs, a few at once: after a heal
+// every site has news for every other, and a site that waits for one peer
+// before the next leaves its own writer idle meanwhile. Not all of them:
+// with dozens of sites, sessions running side by side would send each
+// other the same relayed ops.
+func (n *Node) syncAll(ctx context.Context, addrs []string) {
+	var wg gosync.WaitGroup
+	sem := make(chan struct{}, triggeredAtOnce)
+	for _, addr := range addrs {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			n.SyncWith(ctx, addr)
+		})
 	}
-	return false
-}
-
-// pickPeer chooses the next full sync's peer: a random one of Serf's that
-// is not backing off, else a random seed that is not, else none.
-func (n *Node) pickPeer() string {
-	n.mu.Lock()
-	source := n.peers
-	n.mu.Unlock()
-	var fromSerf []string
-	if source != nil {
-		fromSerf = source()
-	}
-	now := time.Now()
-	for _, list := range [][]string{fromSerf, n.cfg.Seeds} {
-		n.mu.Lock()
-		var ready []string
-		for _, a := range list {
-			if n.ready(a, now) {
-				ready = append(ready, a)
-			}
-		}
-		n.mu.Unlock()
-		if len(ready) > 0 {
-			return ready[rand.IntN(len(ready))]
-		}
-	}
-	return ""
-}
-
-// ready reports whether addr may be dialled now. n.mu is held.
-func (n *Node) ready(addr string, now time.Time) bool {
-	if addr == "" || n.self[addr] {
-		return false
-	}
-	p := n.status[addr]
-	return p == nil || !now.Before(p.nextTry)
-}
-
-// syncPeer runs a session with addr unless it is backing off.
-func (n *Node) syncPeer(ctx context.Context, addr string) {
-	n.mu.Lock()
-	ok := n.ready(addr, time.Now())
-	n.mu.Unlock()
-	if !ok {
-		n.log.Debug("sync: peer backing off", "addr", addr)
-		return
-	}
-	n.SyncWith(ctx, addr)
+	wg.Wait()
 }
 
 // SyncWith runs one session with the peer at addr now, whatever its
@@ -501,24 +458,6 @@ func (n *Node) superseded(peer string, err error) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return err != nil && peer != "" && len(n.active[peer]) > 0
-}
-
-// backoff is the wait after the given number of consecutive failures.
-func (n *Node) backoff(failures int) time.Duration {
-	d := n.cfg.Interval
-	for i := 1; i < failures && d < n.cfg.MaxBackoff; i++ {
-		d *= 2
-	}
-	return min(d, n.cfg.MaxBackoff)
-}
-
-// jitter spreads d by ±25% so that sites started together do not sync in
-// lockstep.
-func jitter(d time.Duration) time.Duration {
-	if d <= 0 {
-		return 0
-	}
-	return d*3/4 + rand.N(d/2+1)
 }
 
 func (n *Node) logSession(dir, addr string, s SessionStats) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"reflect"
-	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -173,23 +172,6 @@ func TestNodeBacksOffFromFailingPeer(t *testing.T) {
 	}
 	if p := statusOf(nb, dead); p.LastError == "" || p.LastErrorAt.IsZero() {
 		t.Errorf("status of the dead peer = %+v; want its error", p)
-	}
-}
-
-func TestBackoffDoublesUpToMax(t *testing.T) {
-	n := &Node{cfg: Config{Interval: time.Second, MaxBackoff: 10 * time.Second}}
-	var got []time.Duration
-	for f := 1; f <= 6; f++ {
-		got = append(got, n.backoff(f))
-	}
-	want := []time.Duration{1 * time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 10 * time.Second, 10 * time.Second}
-	if !slices.Equal(got, want) {
-		t.Errorf("backoff = %v, want %v", got, want)
-	}
-	for range 1000 {
-		if j := jitter(time.Second); j < 750*time.Millisecond || j > 1250*time.Millisecond {
-			t.Fatalf("jitter(1s) = %v, want within ±25%%", j)
-		}
 	}
 }
 

@@ -42,7 +42,7 @@ func (n *Node) Status() []PeerStatus {
 	defer n.mu.Unlock()
 	out := make([]PeerStatus, 0, len(n.status))
 	for _, p := range n.status {
-		s := p.PeerStatus
+		s := *p
 		s.Vector = maps.Clone(s.Vector)
 		if s.Site != "" {
 			s.Waiting = n.waitingList(s.Site)
@@ -65,13 +65,14 @@ func (n *Node) recordOutgoing(addr string, stats SessionStats, err error) {
 	n.mu.Lock()
 	if errors.Is(err, ErrSameSite) {
 		n.self[addr] = true
+		n.sched.forget(addr)
 		n.mu.Unlock()
 		n.log.Info("sync: address is this site itself; not dialling it again", "addr", addr)
 		return
 	}
 	p := n.status[addr]
 	if p == nil {
-		p = &peerState{PeerStatus: PeerStatus{Addr: addr}}
+		p = &PeerStatus{Addr: addr}
 		n.status[addr] = p
 	}
 	if stats.Peer != "" {
@@ -93,16 +94,17 @@ func (n *Node) recordOutgoing(addr string, stats SessionStats, err error) {
 	failures := p.Failures
 	if superseded {
 		// Neither success nor failure: the other session tells.
+		n.sched.record(addr, outcomeSuperseded, now)
 		n.mu.Unlock()
 		n.log.Debug("sync: session gave way to the other direction's", "addr", addr, "site", stats.Peer)
 		return
 	}
 	if err == nil {
-		p.LastSync, p.LastError, p.Failures, p.nextTry = now, "", 0, time.Time{}
+		p.Failures = n.sched.record(addr, outcomeOK, now)
+		p.LastSync, p.LastError = now, ""
 	} else {
-		p.Failures++
+		p.Failures = n.sched.record(addr, outcomeFailed, now)
 		p.LastError, p.LastErrorAt = err.Error(), now
-		p.nextTry = now.Add(jitter(n.backoff(p.Failures)))
 	}
 	n.mu.Unlock()
 
@@ -126,7 +128,7 @@ func (n *Node) recordIncoming(stats SessionStats, err error) {
 	n.learnFuture(stats)
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	var p *peerState
+	var p *PeerStatus
 	for _, q := range n.status {
 		if q.Site == stats.Peer {
 			p = q
@@ -134,7 +136,7 @@ func (n *Node) recordIncoming(stats SessionStats, err error) {
 		}
 	}
 	if p == nil {
-		p = &peerState{PeerStatus: PeerStatus{Site: stats.Peer}}
+		p = &PeerStatus{Site: stats.Peer}
 		n.status["in:"+stats.Peer] = p
 	}
 	now := time.Now()

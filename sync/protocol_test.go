@@ -250,8 +250,8 @@ func TestSessionWithItself(t *testing.T) {
 	}
 	// Its own address among the peers is never dialled again.
 	na.SetPeers(func() []string { return []string{na.Addr()} })
-	if got := na.pickPeer(); got != "" {
-		t.Errorf("picked %q; want no peer", got)
+	if r := na.round(context.Background()); len(r.peers) != 0 {
+		t.Errorf("peers offered to the schedule: %q; want none", r.peers)
 	}
 }
 
