@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	"pforte/engine"
 )
@@ -145,73 +144,41 @@ type buildingDefiner interface {
 	DefineBuilding(ctx context.Context, author string, b engine.Building) error
 }
 
-// applyAllotments returns b with the update's fields changed, checked
-// field by field (so the answer names the field and says what is wrong)
-// and then as a whole by Building.Validate.
+// applyAllotments returns b with the update's fields changed and checked
+// by the engine's one rule (engine.CheckAllotments, through
+// Building.Validate), which names the field and the rule it broke. Site
+// names are trimmed; a share of 0 is left out once checked.
 func applyAllotments(b engine.Building, u allotmentUpdate) (engine.Building, error) {
 	if u.HomeSite != nil {
-		home := strings.TrimSpace(*u.HomeSite)
-		if err := checkSiteName("home_site", home); err != nil {
-			return b, err
-		}
-		b.HomeSite = home
+		b.HomeSite = strings.TrimSpace(*u.HomeSite)
 	}
 	if u.Allotments != nil {
 		al := map[string]int{}
-		sum := 0
 		for site, pct := range *u.Allotments {
 			site = strings.TrimSpace(site)
-			switch err := checkSiteName("allotments", site); {
-			case site == "":
-				return b, engine.InvalidRule("allotments", engine.RuleFormat, "a site without a name")
-			case err != nil:
-				return b, err
-			case pct < 0 || pct > 100:
-				return b, engine.InvalidRule("allotments", engine.RuleRange, "%s: %d%% (0..100)", site, pct)
+			if _, twice := al[site]; twice {
+				return b, engine.InvalidRule("allotments", engine.RuleFormat, "site %q twice", site)
 			}
-			if pct > 0 {
-				al[site] += pct
-				sum += pct
-			}
-		}
-		if sum > 100 {
-			return b, engine.InvalidRule("allotments", ruleOver100, "together %d%%", sum)
-		}
-		if len(al) == 0 {
-			al = nil
+			al[site] = pct
 		}
 		b.Booking.Allotments = al
 	}
-	if _, own := b.Booking.Allotments[b.HomeSite]; own && b.HomeSite != "" {
-		return b, engine.InvalidRule("allotments", ruleHomeAllotted, "the home site %s keeps the rest", b.HomeSite)
-	}
 	if u.TokenMinutes != nil {
-		if m := *u.TokenMinutes; m < 1 || m > 24*60 {
-			return b, engine.InvalidRule("token_minutes", engine.RuleRange, "%d minutes (1..1440)", m)
+		// Given, a block is 1..1440 minutes: 0 is how the default is
+		// stored, not something to type.
+		if err := engine.CheckTokenMinutes(*u.TokenMinutes); err != nil {
+			return b, err
 		}
 		b.Booking.TokenMinutes = *u.TokenMinutes
 	}
-	return b, b.Validate()
-}
-
-// Rules of the allotment fields beyond the engine's.
-const (
-	ruleOver100      = "over_100"
-	ruleHomeAllotted = "home_allotted"
-)
-
-// checkSiteName checks a site name as the API takes it: empty is fine
-// (the caller decides), else no longer than an id and printable.
-func checkSiteName(field, s string) error {
-	if len(s) > engine.MaxIDLen {
-		e := engine.InvalidRule(field, engine.RuleTooLong, "site name over %d bytes", engine.MaxIDLen)
-		e.Limit = engine.MaxIDLen
-		return e
+	if err := b.Validate(); err != nil {
+		return b, err
 	}
-	if strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) {
-		return engine.InvalidRule(field, engine.RuleFormat, "site name %q", s)
+	maps.DeleteFunc(b.Booking.Allotments, func(_ string, pct int) bool { return pct == 0 })
+	if len(b.Booking.Allotments) == 0 {
+		b.Booking.Allotments = nil
 	}
-	return nil
+	return b, nil
 }
 
 // reconcileTokens hands on the tokens this site owns that the allotments

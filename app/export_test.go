@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 
 	"pforte/engine"
 )
@@ -57,4 +58,12 @@ func (a *App) RouteTableForTest() []RouteRule {
 			Roles: rt.allow.roles, Devices: rt.allow.devices, LockedOK: rt.allow.lockedOK, Audited: rt.audit != ""})
 	}
 	return out
+}
+
+// OpsForTest returns every op the site holds; an error once it is closed.
+func (a *App) OpsForTest(ctx context.Context) ([]engine.Op, error) {
+	if a.store == nil {
+		return nil, errors.New("closed")
+	}
+	return a.store.Ops(ctx)
 }

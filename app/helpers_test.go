@@ -61,6 +61,7 @@ func openSite(t *testing.T, cfg app.Config, clock *engine.FixedClock) *site {
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(func() { a.Close() })
 	t.Cleanup(srv.Close) // runs first: no request is in flight when the app closes
+	checkOpsAtEnd(t, a)  // runs before both
 	return (&site{app: a, url: srv.URL, clock: clock, cfg: cfg}).as(t, "demo")
 }
 

@@ -249,11 +249,11 @@ func allotmentMessage(e *engine.Error) string {
 	switch {
 	case e.Field == "home_site" && e.Rule == engine.RuleRequired:
 		return "Bitte einen Heimatstandort wählen: ohne ihn gibt es keine Kontingente."
-	case e.Field == "allotments" && e.Rule == ruleOver100:
+	case e.Field == "allotments" && e.Rule == engine.RuleOver100:
 		return "Die Kontingente ergeben zusammen mehr als 100 %. Der Heimatstandort behält den Rest."
 	case e.Field == "allotments" && e.Rule == engine.RuleRange:
 		return "Ein Kontingent muss zwischen 0 und 100 % liegen."
-	case e.Field == "allotments" && e.Rule == ruleHomeAllotted:
+	case e.Field == "allotments" && e.Rule == engine.RuleHomeAllotted:
 		return "Der Heimatstandort bekommt kein eigenes Kontingent: er behält den Rest."
 	case e.Field == "token_minutes":
 		return "Die Blocklänge muss zwischen 1 und 1440 Minuten liegen."

@@ -331,10 +331,18 @@ type (
 	}
 )
 
-// AuditOp returns the op that records e.
+// AuditOp returns the op that records e. The building and day a caller
+// typed into a query are recorded only if they keep the text rule: the
+// entry is an op like any other, and CheckOp holds it to the rule.
 func AuditOp(e AuditEntry) Op {
 	if e.Entities == nil {
 		e.Entities = []string{}
+	}
+	if checkText("building", e.Building, MaxIDLen, false) != nil {
+		e.Building = ""
+	}
+	if checkText("day", e.Day, MaxIDLen, false) != nil {
+		e.Day = ""
 	}
 	return Op{Kind: KindAuditRecorded, Entity: e.ID,
 		Data: mustJSON(auditData{At: e.At.UnixMilli(), Site: e.Site, Action: e.Action, Route: e.Route,

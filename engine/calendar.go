@@ -311,6 +311,14 @@ func isChannel(ch string) bool {
 // Validate checks a building's calendar and booking configuration and
 // returns an *Error naming the first bad field ("hours[2].close").
 func (b Building) Validate() error {
+	if err := checkTexts([]textField{
+		{"id", b.ID, MaxIDLen, false},
+		{"name", b.Name, MaxNameLen, false},
+		{"address", b.Address, MaxAddressLen, false},
+		{"entrance", b.Entrance, MaxAddressLen, false},
+	}); err != nil {
+		return err
+	}
 	if err := validateWeekly(b.Hours); err != nil {
 		return err
 	}
@@ -342,6 +350,9 @@ func (b Building) Validate() error {
 				return InvalidRule(f+".to", RuleOrder, "%s is before from %s", e.To, e.From)
 			}
 		}
+		if err := checkText(f+".reason", e.Reason, MaxReasonLen, false); err != nil {
+			return err
+		}
 		if !e.Closed && len(e.Hours) == 0 {
 			return InvalidRule(f+".hours", RuleRequired, "an exception is closed or has hours")
 		}
@@ -365,6 +376,11 @@ func (b Building) Validate() error {
 	}
 	if m := b.TracingMarginMinutes; m < 0 || m > MaxTracingMarginMinutes {
 		return InvalidRule("tracing_margin_minutes", RuleRange, "want 0 (the default) to %d minutes, got %d", MaxTracingMarginMinutes, m)
+	}
+	if b.Retention != nil {
+		if err := b.Retention.Validate(); err != nil {
+			return err
+		}
 	}
 	if err := validateTicketPrefix(b.TicketPrefix); err != nil {
 		return err

@@ -355,27 +355,64 @@ func Allot(b Building, cells []Cell) map[Cell]string {
 	return out
 }
 
-// CheckAllotments checks a building's allotments: known shape, whole
-// percentages that leave the home site something.
+// Rules of the allotment settings beyond the shape, so the edge can say
+// precisely what is wrong.
+const (
+	RuleOver100      = "over_100"      // the allotments add up to more than 100%
+	RuleHomeAllotted = "home_allotted" // the home site has a share: it keeps the rest
+)
+
+// MaxTokenMinutes bounds a place token's block: one day.
+const MaxTokenMinutes = 24 * 60
+
+// CheckAllotments is the one rule of a building's capacity-token
+// settings, asked by the API (PUT /api/buildings/{id}/allotments, through
+// Building.Validate) and by CheckOp alike: every site name well formed
+// (CheckSiteName), whole percentages 0..100 that add up to at most 100,
+// no share for the home site (it keeps the rest), a home site whenever
+// there are allotments, and a token block within a day (0: the default).
+// Sites are checked in name order, so the first bad one is the same on
+// every call and every site.
 func CheckAllotments(b Building) error {
 	sum := 0
-	for site, w := range b.Booking.Allotments {
-		if site == "" || len(site) > MaxIDLen {
-			return InvalidRule("allotments", RuleFormat, "site name %q", site)
+	for _, site := range slices.Sorted(maps.Keys(b.Booking.Allotments)) {
+		w := b.Booking.Allotments[site]
+		if site == "" {
+			return InvalidRule("allotments", RuleFormat, "a site without a name")
+		}
+		if err := CheckSiteName("allotments", site); err != nil {
+			return err
 		}
 		if w < 0 || w > 100 {
-			return InvalidRule("allotments", RuleFormat, "%s: %d%% (0..100)", site, w)
+			return InvalidRule("allotments", RuleRange, "%s: %d%% (0..100)", site, w)
 		}
 		sum += w
 	}
 	if sum > 100 {
-		return InvalidRule("allotments", RuleFormat, "the allotments add up to %d%%, more than 100%%", sum)
+		return InvalidRule("allotments", RuleOver100, "together %d%%, more than 100%%", sum)
+	}
+	if _, own := b.Booking.Allotments[b.HomeSite]; own && b.HomeSite != "" {
+		return InvalidRule("allotments", RuleHomeAllotted, "the home site %s keeps the rest", b.HomeSite)
+	}
+	if err := CheckSiteName("home_site", b.HomeSite); err != nil {
+		return err
 	}
 	if len(b.Booking.Allotments) > 0 && b.HomeSite == "" {
 		return InvalidRule("home_site", RuleRequired, "allotments need a home site")
 	}
-	if b.Booking.TokenMinutes < 0 || b.Booking.TokenMinutes > 24*60 {
-		return InvalidRule("token_minutes", RuleFormat, "%d minutes (0..1440)", b.Booking.TokenMinutes)
+	if m := b.Booking.TokenMinutes; m != 0 {
+		return CheckTokenMinutes(m)
+	}
+	return nil
+}
+
+// CheckTokenMinutes checks a place-token block that is given: 1 to
+// MaxTokenMinutes. The default is not given as 0 but left out (the
+// building's TokenMinutes stays 0, read as DefaultTokenMinutes), so a 0
+// typed into the API or written into an op is refused.
+func CheckTokenMinutes(m int) error {
+	if m < 1 || m > MaxTokenMinutes {
+		return InvalidRule("token_minutes", RuleRange, "%d minutes (1..%d)", m, MaxTokenMinutes)
 	}
 	return nil
 }

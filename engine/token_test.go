@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -105,19 +106,32 @@ func TestAllotSpreadsOverTheDay(t *testing.T) {
 }
 
 func TestCheckAllotments(t *testing.T) {
+	allot := func(home string, al map[string]int) Building {
+		return Building{HomeSite: home, Booking: BookingRules{Allotments: al}}
+	}
 	for name, tc := range map[string]struct {
-		b     Building
-		field string
+		b           Building
+		field, rule string
 	}{
-		"over 100":      {Building{HomeSite: "h", Booking: BookingRules{Allotments: map[string]int{"a": 60, "b": 50}}}, "allotments"},
-		"negative":      {Building{HomeSite: "h", Booking: BookingRules{Allotments: map[string]int{"a": -1}}}, "allotments"},
-		"no home":       {Building{Booking: BookingRules{Allotments: map[string]int{"a": 10}}}, "home_site"},
-		"block too big": {Building{HomeSite: "h", Booking: BookingRules{TokenMinutes: 2000}}, "token_minutes"},
+		"over 100":            {allot("h", map[string]int{"a": 60, "b": 50}), "allotments", RuleOver100},
+		"negative":            {allot("h", map[string]int{"a": -1}), "allotments", RuleRange},
+		"the home site's own": {allot("h", map[string]int{"h": 10}), "allotments", RuleHomeAllotted},
+		"site without a name": {allot("h", map[string]int{"": 10}), "allotments", RuleFormat},
+		"site with a space":   {allot("h", map[string]int{"a b": 10}), "allotments", RuleFormat},
+		"site with U+202E":    {allot("h", map[string]int{"a\u202eb": 10}), "allotments", RuleControlChar},
+		"home with U+202E":    {allot("h\u202e", nil), "home_site", RuleControlChar},
+		"home too long":       {allot(strings.Repeat("h", MaxIDLen+1), nil), "home_site", RuleTooLong},
+		"no home":             {allot("", map[string]int{"a": 10}), "home_site", RuleRequired},
+		"block too big":       {Building{HomeSite: "h", Booking: BookingRules{TokenMinutes: 2000}}, "token_minutes", RuleRange},
+		"negative block":      {Building{HomeSite: "h", Booking: BookingRules{TokenMinutes: -5}}, "token_minutes", RuleRange},
 	} {
 		err := CheckAllotments(tc.b)
-		if e := AsError(err); e == nil || e.Field != tc.field {
-			t.Errorf("%s: %v, want an error on %q", name, err, tc.field)
+		if e := AsError(err); e == nil || e.Field != tc.field || e.Rule != tc.rule {
+			t.Errorf("%s: %v, want an error on %q (%s)", name, err, tc.field, tc.rule)
 		}
+	}
+	if err := CheckTokenMinutes(0); err == nil {
+		t.Errorf("CheckTokenMinutes(0): no error, want the given block refused (the default is left out)")
 	}
 	if err := CheckAllotments(Building{HomeSite: "h", Booking: BookingRules{Allotments: map[string]int{"a": 20}}}); err != nil {
 		t.Errorf("a good allotment: %v", err)

@@ -7,8 +7,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // Visit statuses.
@@ -102,56 +100,6 @@ func (n NewVisit) Normalize() (NewVisit, error) {
 		return n, InvalidRule("email", RuleFormat, "not an e-mail address: %q", n.Email)
 	}
 	return n, nil
-}
-
-// textField is one typed field and its bounds, for checkTexts.
-type textField struct {
-	field, value string
-	max          int
-	required     bool
-}
-
-// checkTexts checks fields in order and names the first bad one.
-func checkTexts(fields []textField) error {
-	for _, f := range fields {
-		if err := checkText(f.field, f.value, f.max, f.required); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func checkText(field, s string, max int, required bool) error {
-	if !utf8.ValidString(s) {
-		return InvalidRule(field, RuleFormat, "not valid UTF-8")
-	}
-	if required && s == "" {
-		return InvalidRule(field, RuleRequired, "required")
-	}
-	if n := utf8.RuneCountInString(s); n > max {
-		e := InvalidRule(field, RuleTooLong, "too long: %d characters, at most %d", n, max)
-		e.Limit = max
-		return e
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || invisibleFormat(r) {
-			return InvalidRule(field, RuleControlChar, "contains a control character (%U)", r)
-		}
-	}
-	return nil
-}
-
-// invisibleFormat: Unicode format characters (bidi overrides such as
-// U+202E, zero-width spaces, the BOM) make a name print differently from
-// what it is. The zero-width joiners that some scripts and emoji need stay.
-func invisibleFormat(r rune) bool {
-	return unicode.Is(unicode.Cf, r) && r != '\u200c' && r != '\u200d'
-}
-
-func collapseSpace(s string) string {
-	// Only plain spaces and tabs are folded: other control characters must
-	// survive to be rejected, not be silently removed.
-	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == '\u00a0' }), " ")
 }
 
 func validPhone(s string) bool {

@@ -161,21 +161,9 @@ func (t *tx) noteUnplaced(ctx context.Context, a engine.Appointment, reason stri
 // clerk fell ill): a new definition of the counter, as every configuration
 // change is. The caller runs RelocateDisplaced after it.
 func (s *Store) AddAbsence(ctx context.Context, author, counterID string, r engine.DateRange) (engine.Counter, error) {
-	from, err := engine.ParseDay("from", r.From)
+	r, err := r.Normalize("")
 	if err != nil {
 		return engine.Counter{}, err
-	}
-	to := from
-	if r.To != "" {
-		if to, err = engine.ParseDay("to", r.To); err != nil {
-			return engine.Counter{}, err
-		}
-	}
-	if to < from {
-		return engine.Counter{}, engine.InvalidRule("to", engine.RuleOrder, "%s is before %s", to, from)
-	}
-	if len(r.Reason) > engine.MaxNameLen {
-		return engine.Counter{}, engine.InvalidRule("reason", engine.RuleTooLong, "reason over %d bytes", engine.MaxNameLen)
 	}
 	var k engine.Counter
 	err = s.write(ctx, author, func(ctx context.Context, t *tx) error {
@@ -183,7 +171,7 @@ func (s *Store) AddAbsence(ctx context.Context, author, counterID string, r engi
 		if err != nil {
 			return err
 		}
-		cur.Absences = append(cur.Absences, engine.DateRange{From: from, To: to, Reason: r.Reason})
+		cur.Absences = append(cur.Absences, r)
 		k = cur
 		_, err = t.append(ctx, engine.DefineOp(engine.KindCounterDefined, cur.ID, cur))
 		return err
