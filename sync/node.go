@@ -70,6 +70,10 @@ type Config struct {
 	// Tokens, if set, writes the transfer of capacity tokens this site
 	// owns to a site that asks for them (RequestTokens).
 	Tokens TokenHandler
+	// MaxWire is the newest encoding of op batches the site speaks
+	// (wire.go); 0 or more than there are: the newest. 1 makes the site
+	// speak as one from before the compact encoding (JSON only).
+	MaxWire int
 }
 
 func (c Config) withDefaults() Config {
@@ -100,6 +104,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxIncoming <= 0 {
 		c.MaxIncoming = 8
+	}
+	if c.MaxWire <= 0 || c.MaxWire > wireNewest {
+		c.MaxWire = wireNewest
 	}
 	return c
 }
@@ -168,7 +175,7 @@ func NewNode(cfg Config) (*Node, error) {
 	n := &Node{
 		cfg:       cfg,
 		tls:       id.tlsConfig(),
-		scfg:      sessionConfig{batch: cfg.Batch, idle: cfg.IdleTimeout, logger: cfg.Logger},
+		scfg:      sessionConfig{batch: cfg.Batch, idle: cfg.IdleTimeout, logger: cfg.Logger, wire: cfg.MaxWire},
 		log:       cfg.Logger,
 		slots:     make(chan struct{}, cfg.MaxIncoming),
 		wake:      make(chan struct{}, 1),
