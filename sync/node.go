@@ -97,6 +97,10 @@ type Config struct {
 	// an enrolled site that asks: a site that missed a rotation of the
 	// cluster key gets the new one over its own identity (enroll.go).
 	Keyring func() [][]byte
+	// MaxWire is the newest encoding of op batches the site speaks
+	// (wire.go); 0 or more than there are: the newest. 1 makes the site
+	// speak as one from before the compact encoding (JSON only).
+	MaxWire int
 }
 
 func (c Config) withDefaults() Config {
@@ -127,6 +131,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxIncoming <= 0 {
 		c.MaxIncoming = 8
+	}
+	if c.MaxWire <= 0 || c.MaxWire > wireNewest {
+		c.MaxWire = wireNewest
 	}
 	return c
 }
@@ -186,7 +193,7 @@ func NewNode(cfg Config) (*Node, error) {
 		cfg:       cfg,
 		id:        id,
 		tls:       id.tlsConfig(),
-		scfg:      sessionConfig{batch: cfg.Batch, idle: cfg.IdleTimeout, logger: cfg.Logger},
+		scfg:      sessionConfig{batch: cfg.Batch, idle: cfg.IdleTimeout, logger: cfg.Logger, wire: cfg.MaxWire},
 		log:       cfg.Logger,
 		slots:     make(chan struct{}, cfg.MaxIncoming),
 		wake:      make(chan struct{}, 1),

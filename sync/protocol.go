@@ -74,6 +74,11 @@ type message struct {
 	Root       string   `json:"root,omitempty"`
 	RootKey    []byte   `json:"root_key,omitempty"`
 	GossipKeys [][]byte `json:"gossip_keys,omitempty"`
+	// Wire lists the op-batch encodings the sender reads, in a hello;
+	// none: JSON only (wire.go).
+	Wire []int `json:"wire,omitempty"`
+	// batch: the ops of an ops message, whichever encoding brought them
+	batch []engine.Op
 }
 
 // wireOp carries an op with its data and personal data as bytes (base64 in
@@ -164,6 +169,8 @@ type sessionConfig struct {
 	// heard, if set, is told the peer's (see Node.Attach).
 	gossip string
 	heard  func(site, gossip string)
+	// wire is the newest op-batch encoding this side speaks (wire.go).
+	wire int
 }
 
 // session is the state of one exchange.
@@ -186,6 +193,11 @@ type session struct {
 	// future: per origin, the op of the peer's stream refused for now,
 	// for the fin; the receive side's alone until it closes peerDone
 	future map[string]wireFuture
+	// wire: the encoding of the batches sent, once the peer's hello has
+	// come; enc and dec are the send and the receive side's (wire.go)
+	wire int
+	enc  batchEncoder
+	dec  batchDecoder
 }
 
 // runSession runs one exchange over an established connection and closes
@@ -283,6 +295,7 @@ func (s *session) sendSide(ctx context.Context, helloSent chan<- struct{}, peerH
 		return fmt.Errorf("vector: %w", err)
 	}
 	hello := message{Type: msgHello, V: protocolVersion, Site: s.lg.Site(), Vector: mine, Gossip: s.cfg.gossip}
+	hello.Wire = wireVersions(s.cfg.wire)
 	err = s.write(hello)
 	close(helloSent)
 	signalled = true
@@ -295,6 +308,7 @@ func (s *session) sendSide(ctx context.Context, helloSent chan<- struct{}, peerH
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	s.wire = commonWire(s.cfg.wire, peer.Wire)
 	origins := streamOrder(mine, peer.Vector, rootOf(s.lg))
 	for _, origin := range origins {
 		// A peer that lacks ops of its own origin was restored from an
@@ -366,17 +380,13 @@ func (s *session) giveWay() error {
 
 // sendOps sends one batch, halving it until each frame fits.
 func (s *session) sendOps(ops []engine.Op) error {
-	m := message{Type: msgOps, Ops: make([]wireOp, len(ops))}
-	for i, op := range ops {
-		m.Ops[i] = toWire(op)
-	}
-	b, err := json.Marshal(m)
+	b, size, err := s.encodeOps(ops)
 	if err != nil {
 		return err
 	}
-	if len(b) > s.fc.limit {
+	if size > s.fc.limit || len(ops) > maxBatchOps {
 		if len(ops) == 1 {
-			return fmt.Errorf("op %s/%d: %w (%d bytes)", ops[0].Origin, ops[0].Seq, ErrFrameTooLarge, len(b))
+			return fmt.Errorf("op %s/%d: %w (%d bytes)", ops[0].Origin, ops[0].Seq, ErrFrameTooLarge, size)
 		}
 		half := len(ops) / 2
 		if err := s.sendOps(ops[:half]); err != nil {
@@ -391,9 +401,39 @@ func (s *session) sendOps(ops []engine.Op) error {
 	return nil
 }
 
+// encodeOps encodes a batch in the session's encoding; size is what the
+// frame limit applies to (for a compact batch, also its inflated content).
+func (s *session) encodeOps(ops []engine.Op) (frame []byte, size int, err error) {
+	if s.wire >= wireCompact {
+		frame, inflated, err := s.enc.encode(ops)
+		return frame, max(len(frame), inflated), err
+	}
+	m := message{Type: msgOps, Ops: make([]wireOp, len(ops))}
+	for i, op := range ops {
+		m.Ops[i] = toWire(op)
+	}
+	frame, err = json.Marshal(m)
+	return frame, len(frame), err
+}
+
 func (s *session) write(m message) error { return writeMessage(s.fc, m) }
 
-func (s *session) read() (*message, error) { return readMessage(s.fc) }
+// read reads the next message: JSON, or a compact batch once the hellos
+// agreed on it (wire.go).
+func (s *session) read() (*message, error) {
+	b, err := s.fc.readFrame()
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > 0 && b[0] == wireCompact && s.cfg.wire >= wireCompact {
+		ops, err := s.dec.decode(b, s.fc.limit)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrProtocol, err)
+		}
+		return &message{Type: msgOps, batch: ops}, nil
+	}
+	return decodeMessage(b)
+}
 
 func writeMessage(fc *frameConn, m message) error {
 	b, err := json.Marshal(m)
@@ -403,14 +443,26 @@ func writeMessage(fc *frameConn, m message) error {
 	return fc.writeFrame(b)
 }
 
+// readMessage reads one JSON message: the first of a connection, and
+// every message of an enrollment or a token request.
 func readMessage(fc *frameConn) (*message, error) {
 	b, err := fc.readFrame()
 	if err != nil {
 		return nil, err
 	}
+	return decodeMessage(b)
+}
+
+func decodeMessage(b []byte) (*message, error) {
 	var m message
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrProtocol, err)
+	}
+	if len(m.Ops) > 0 {
+		m.batch = make([]engine.Op, len(m.Ops))
+		for i, w := range m.Ops {
+			m.batch[i] = w.op()
+		}
 	}
 	return &m, nil
 }
@@ -500,7 +552,7 @@ func (s *session) receiveSide(ctx context.Context, peerHello chan<- *message, pe
 			close(peerDone)
 			return s.expectFin(hello.Site)
 		case msgOps:
-			if err := s.apply(ctx, m.Ops); err != nil {
+			if err := s.apply(ctx, m.batch); err != nil {
 				return err
 			}
 		case msgSuperseded:
@@ -524,11 +576,7 @@ func (s *session) expectFin(peer string) error {
 }
 
 // apply stores one batch in one transaction, logging what was refused.
-func (s *session) apply(ctx context.Context, batch []wireOp) error {
-	ops := make([]engine.Op, len(batch))
-	for i, w := range batch {
-		ops[i] = w.op()
-	}
+func (s *session) apply(ctx context.Context, ops []engine.Op) error {
 	res, err := s.lg.ApplyRemote(ctx, ops)
 	if err != nil {
 		return fmt.Errorf("apply %d ops: %w", len(ops), err)

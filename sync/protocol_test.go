@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	gosync "sync"
@@ -105,20 +106,26 @@ func TestSessionStreamsBacklogInBoundedBatches(t *testing.T) {
 }
 
 func TestSessionBatchSplitsToFitFrame(t *testing.T) {
-	a, b := newMemLog("a"), newMemLog("b")
-	// 20 ops of 400 KiB each: a batch of 20 is ~10 MiB as JSON, over
-	// the frame limit; the sender halves it until each frame fits.
-	for i := range 20 {
-		op := engine.Op{Origin: "a", Seq: uint64(i + 1), HLC: engine.MakeHLC(1, uint16(i)), Kind: engine.KindVisitRegistered,
-			Entity: "v", Data: []byte(`{"note":"` + strings.Repeat("x", 400<<10) + `"}`)}
-		a.inject(engine.Sign(op, a.priv))
-	}
-	na, nb := mustNode(t, a), mustNode(t, b)
-	if stats := mustSync(t, nb, na); stats.Applied != 20 {
-		t.Fatalf("applied %d, want 20", stats.Applied)
-	}
-	if b.applyCalls < 4 {
-		t.Errorf("%d batches; want the batch split into frames under %d bytes", b.applyCalls, maxFrame)
+	for _, wire := range []int{wireJSON, wireCompact} {
+		t.Run(fmt.Sprintf("wire %d", wire), func(t *testing.T) {
+			a, b := newMemLog("a"), newMemLog("b")
+			// 20 ops of 800 KiB each: a batch of 20 is ~16 MiB (21 as
+			// JSON), over the frame limit, compressed or not (the
+			// receiver bounds what a frame inflates to); the sender
+			// halves it until each frame fits.
+			for i := range 20 {
+				op := engine.Op{Origin: "a", Seq: uint64(i + 1), HLC: engine.MakeHLC(1, uint16(i)), Kind: engine.KindVisitRegistered,
+					Entity: "v", Data: []byte(`{"note":"` + strings.Repeat("x", 800<<10) + `"}`)}
+				a.inject(engine.Sign(op, a.priv))
+			}
+			na, nb := mustNode(t, a, func(c *Config) { c.MaxWire = wire }), mustNode(t, b)
+			if stats := mustSync(t, nb, na); stats.Applied != 20 {
+				t.Fatalf("applied %d, want 20", stats.Applied)
+			}
+			if b.applyCalls < 4 {
+				t.Errorf("%d batches; want the batch split into frames under %d bytes", b.applyCalls, maxFrame)
+			}
+		})
 	}
 }
 
@@ -154,7 +161,7 @@ func TestSessionResumesAfterCut(t *testing.T) {
 	b.commit(100)
 	na := mustNode(t, a)
 	var cutAfter atomic.Int64
-	cutAfter.Store(500 << 10) // the first session breaks after 500 KiB (of about 800)
+	cutAfter.Store(100 << 10) // the first session breaks after 100 KiB (of about 200; 800 as JSON)
 	nb := mustNode(t, b, func(c *Config) {
 		c.Dial = func(ctx context.Context, addr string) (net.Conn, error) {
 			conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
