@@ -9,8 +9,14 @@ import { query, request } from './api';
 export interface BuildingAllotment {
   id: string;
   name: string;
-  /** The site that owns the building's tokens unless it dealt them out; "" for none (no tokens). */
+  /** The site that owns the building's tokens unless it dealt them out (the effective one); "" for none (no tokens). */
   home_site: string;
+  /**
+   * true: nobody chose the home site and home_site is the default: the
+   * building's first site, or without a site of its own the cluster's
+   * first. Absent on older servers.
+   */
+  home_site_default?: boolean;
   /** Percent of the tokens per other site; the home site keeps the rest. */
   allotments: Record<string, number>;
   /** Block length of a place token, minutes. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changed, draftOf, homeShare, otherSites, percentOf, updateOf, type Draft } from './kontingente';
+import { changed, draftOf, homeDefaultNote, homeShare, otherSites, percentOf, updateOf, type Draft } from './kontingente';
 
 const saved = { id: 'buergerbuero', name: 'Bürger Büro', home_site: 'bb', allotments: { filiale: 20 }, token_minutes: 60 };
 
@@ -55,5 +55,31 @@ describe('changed', () => {
     const d = draftOf(saved);
     d.percents.anbau = 0;
     expect(changed(d, saved)).toBe(false);
+  });
+});
+
+describe('default home site', () => {
+  const byDefault = { ...saved, home_site: 's1', home_site_default: true };
+
+  it('is not sent while left as it is, so it stays the default', () => {
+    const d = draftOf(byDefault);
+    d.percents.filiale = 30;
+    expect(updateOf(d, byDefault)).toEqual({ allotments: { filiale: 30 }, token_minutes: 60 });
+    expect(changed(d, byDefault)).toBe(true);
+  });
+  it('is sent once another site is chosen', () => {
+    const d = draftOf(byDefault);
+    d.home_site = 'filiale';
+    expect(updateOf(d, byDefault).home_site).toBe('filiale');
+  });
+  it('a chosen home site is always sent', () => {
+    expect(updateOf(draftOf(saved), saved).home_site).toBe('bb');
+  });
+  it('says it is the default and how it is found', () => {
+    expect(homeDefaultNote(byDefault)).toBe(
+      'Heimatstandort: s1 (Standard: der erste Standort des Gebäudes; ohne eigenen Standort der erste Standort des Verbunds)',
+    );
+    expect(homeDefaultNote(saved)).toBe('');
+    expect(homeDefaultNote({ ...saved, home_site_default: false })).toBe('');
   });
 });

@@ -2,6 +2,7 @@
 // can be tested: the server checks the same rules again (app/allotments.go).
 
 import type { AllotmentUpdate, BuildingAllotment } from '../../lib/api.tokens';
+import { sites } from '../../lib/messages.sites';
 
 /** What the admin is editing for one building. */
 export interface Draft {
@@ -39,14 +40,27 @@ export function homeShare(d: Draft): number {
   return rest;
 }
 
-/** The body of the PUT: only sites with a share, never the home site. */
-export function updateOf(d: Draft): AllotmentUpdate {
+/**
+ * The body of the PUT: only sites with a share, never the home site. A
+ * default home site (saved.home_site_default) left as it is is not sent,
+ * so that it stays the default and follows the building's sites; choosing
+ * it in the list would otherwise pin it.
+ */
+export function updateOf(d: Draft, saved?: BuildingAllotment): AllotmentUpdate {
   const allotments: Record<string, number> = {};
   for (const [site, p] of Object.entries(d.percents)) {
     const n = percentOf(p);
     if (site !== d.home_site && n !== 0) allotments[site] = n;
   }
-  return { home_site: d.home_site, allotments, token_minutes: percentOf(d.token_minutes) };
+  const u: AllotmentUpdate = { allotments, token_minutes: percentOf(d.token_minutes) };
+  if (!(saved?.home_site_default && d.home_site === saved.home_site)) u.home_site = d.home_site;
+  return u;
+}
+
+/** The note under the home site when it is the default one; "" when the admin chose it. */
+export function homeDefaultNote(b: BuildingAllotment): string {
+  if (!b.home_site_default) return '';
+  return b.home_site ? sites.homeDefault(b.home_site) : sites.homeDefaultNone;
 }
 
 /** Whether the draft differs from what is saved. */
@@ -54,5 +68,5 @@ export function changed(d: Draft, saved: BuildingAllotment): boolean {
   const u = updateOf(d);
   const a = Object.entries(u.allotments ?? {}).sort();
   const b = Object.entries(saved.allotments).filter(([, n]) => n !== 0).sort();
-  return u.home_site !== saved.home_site || u.token_minutes !== saved.token_minutes || JSON.stringify(a) !== JSON.stringify(b);
+  return d.home_site !== saved.home_site || u.token_minutes !== saved.token_minutes || JSON.stringify(a) !== JSON.stringify(b);
 }
