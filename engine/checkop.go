@@ -103,6 +103,14 @@ var opChecks = map[string]func(Op) error{
 	KindHoldLifted: data(func(d holdLifted) error { return checkText("by", d.By, maxRefLen, true) }),
 
 	KindPersonalErased: data(func(e Erasure) error { _, err := e.Normalize(); return err }),
+
+	KindSiteEnrolled: data(CheckEnrollment),
+	KindSiteRevoked: data(func(r SiteRevocation) error {
+		if err := checkText("site", r.Site, MaxIDLen, true); err != nil {
+			return err
+		}
+		return checkText("reason", r.Reason, 500, true)
+	}),
 }
 
 // decodeField decodes a payload; a payload that does not decode is bad

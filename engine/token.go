@@ -214,6 +214,14 @@ func DecodeTransfer(op Op) (TransferData, error) {
 // site can only give away what it owns, and any order of ops gives the
 // same result.
 func FoldTokens(home string, ops []Op) (map[Cell]TokenState, error) {
+	return FoldTokensRevoked(home, ops, nil)
+}
+
+// FoldTokensRevoked is FoldTokens where the sites in revoked are revoked
+// (engine/site.go): a token a revoked site owns goes back to the home
+// site, which hands it on with the next epoch as if it had never given it
+// away.
+func FoldTokensRevoked(home string, ops []Op, revoked map[string]bool) (map[Cell]TokenState, error) {
 	type move struct {
 		from  string
 		state TokenState
@@ -251,6 +259,9 @@ func FoldTokens(home string, ops []Op) (map[Cell]TokenState, error) {
 				break
 			}
 			cur = *next
+		}
+		if revoked[cur.Owner] && cur.Owner != home {
+			cur = TokenState{Owner: home, Epoch: cur.Epoch}
 		}
 		if cur.Epoch > 0 {
 			out[cell] = cur

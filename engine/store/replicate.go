@@ -143,6 +143,16 @@ func (s *Store) ApplyRemote(ctx context.Context, ops []engine.Op) (engine.ApplyR
 				order = append(order, k)
 			}
 			authority = authority || (applied && engine.AuthorityKind(op.Kind))
+			if applied {
+				// Held to the rules of local input: kept (the chain stays
+				// whole), never folded, shown on the Standorte screen.
+				if err := engine.CheckOp(op); err != nil {
+					k := entityKey{engine.EntityType(op.Kind), op.Entity}
+					if err := t.refuse(ctx, engine.OpRef{Origin: op.Origin, Seq: op.Seq}, k, invalidPrefix+err.Error()); err != nil {
+						return err
+					}
+				}
+			}
 		}
 		if authority {
 			changed, err := t.reauthorize(ctx)

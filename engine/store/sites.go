@@ -665,3 +665,18 @@ func (t *tx) refoldSite(ctx context.Context, id string, ops []engine.Op) error {
 	t.opsDropped = true
 	return t.refoldMany(ctx, touched)
 }
+
+// revokedSites names the revoked sites: their tokens go back to the home
+// sites (engine.FoldTokensRevoked).
+func (s *Store) revokedSites() map[string]bool {
+	var out map[string]bool
+	for name, site := range s.trust.Load().sites {
+		if site.Revoked != nil {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[name] = true
+		}
+	}
+	return out
+}

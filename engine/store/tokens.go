@@ -302,7 +302,7 @@ func (t *tx) tokenState(tok engine.Token, home string) engine.TokenState {
 func (t *tx) refoldTokens(ctx context.Context, entity string, ops []engine.Op) error {
 	building, _, _ := strings.Cut(entity, "/")
 	home := t.s.cat.Load().Buildings[building].HomeSite
-	states, err := engine.FoldTokens(home, ops)
+	states, err := engine.FoldTokensRevoked(home, ops, t.s.revokedSites())
 	if err != nil {
 		return err
 	}
@@ -329,10 +329,11 @@ func (s *Store) loadEscrow(ctx context.Context) error {
 		byDay[op.Entity] = append(byDay[op.Entity], op)
 	}
 	cat := s.cat.Load()
+	revoked := s.revokedSites()
 	days := map[string]map[engine.Cell]engine.TokenState{}
 	for entity, ops := range byDay {
 		building, _, _ := strings.Cut(entity, "/")
-		states, err := engine.FoldTokens(cat.Buildings[building].HomeSite, ops)
+		states, err := engine.FoldTokensRevoked(cat.Buildings[building].HomeSite, ops, revoked)
 		if err != nil {
 			return fmt.Errorf("tokens of %s: %w", entity, err)
 		}

@@ -283,7 +283,7 @@ func (s *Store) committed(e *effects) error {
 		if err := s.loadCatalog(ctx); err != nil {
 			return fmt.Errorf("reload configuration: %w", err)
 		}
-		if !maps.Equal(homes, homeSites(s.cat.Load())) {
+		if !maps.Equal(homes, homeSites(s.cat.Load())) || e.sitesChanged {
 			// Every token chain starts at its home site.
 			if err := s.loadEscrow(ctx); err != nil {
 				return fmt.Errorf("reload tokens: %w", err)
