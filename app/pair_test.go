@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"net"
+	"net/http"
 	"path/filepath"
 	"testing"
 
@@ -25,6 +26,11 @@ func openPair(t *testing.T, siteA, siteB string) (a, b *site) {
 	cfgB := demoConfig(t.TempDir())
 	cfgB.Site, cfgB.Gossip, cfgB.ClusterKeyFile, cfgB.Join = siteB, "127.0.0.1:0", key, []string{gossip}
 	a = openSite(t, cfgA, engine.NewFixedClock(wednesdayMorning))
+	// B joins with an invitation an admin made at A (Verwaltung → Standorte).
+	var inv struct{ Token string }
+	a.as(t, "admin").post(t, "/api/sites/invitations", `{"site":"`+siteB+`","building":"`+cfgB.Building+`"}`).
+		want(t, http.StatusCreated, &inv)
+	cfgB.Enroll = inv.Token
 	b = openSite(t, cfgB, engine.NewFixedClock(wednesdayMorning))
 	return a, b
 }

@@ -185,6 +185,7 @@ func Authorize(ops []Op, root string) map[OpRef]string {
 	ops = sorted(ops)
 	accounts := map[string]Account{}
 	enrolled := map[string]bool{}
+	setUp := map[string]string{} // accounts made while setting up, by whom
 	admins := func() int {
 		n := 0
 		for _, a := range accounts {
@@ -208,6 +209,12 @@ func Authorize(ops []Op, root string) map[OpRef]string {
 		case (op.Kind == KindAccountPassword || op.Kind == KindAccountPIN) && op.Author == op.Entity && accounts[op.Author].ID != "":
 		case op.Origin == root && admins() == 0:
 			// setting up: the first admin, the first sites
+			if op.Kind == KindAccountDefined {
+				setUp[op.Entity] = op.Author
+			}
+		case (op.Kind == KindAccountPassword || op.Kind == KindAccountPIN) && op.Origin == root &&
+			setUp[op.Entity] != "" && setUp[op.Entity] == op.Author:
+			// the first admin's password, written with the account
 		default:
 			reason = fmt.Sprintf("%s by %q: the author may not make this change", op.Kind, op.Author)
 		}
