@@ -19,11 +19,14 @@ import (
 
 // allotmentJSON is one building's allotment settings.
 type allotmentJSON struct {
-	ID           string         `json:"id"`
-	Name         string         `json:"name"`
-	HomeSite     string         `json:"home_site"`
-	Allotments   map[string]int `json:"allotments"`
-	TokenMinutes int            `json:"token_minutes"`
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	HomeSite string `json:"home_site"`
+	// HomeSiteDefault: no home site is configured; HomeSite is the
+	// cluster's default (engine.EffectiveHome).
+	HomeSiteDefault bool           `json:"home_site_default"`
+	Allotments      map[string]int `json:"allotments"`
+	TokenMinutes    int            `json:"token_minutes"`
 }
 
 // allotmentsAnswer is GET /api/allotments.
@@ -61,7 +64,7 @@ func allotmentOf(b engine.Building) allotmentJSON {
 	if m <= 0 {
 		m = engine.DefaultTokenMinutes
 	}
-	return allotmentJSON{ID: b.ID, Name: b.Name, HomeSite: b.HomeSite, Allotments: al, TokenMinutes: m}
+	return allotmentJSON{ID: b.ID, Name: b.Name, HomeSite: b.HomeSite, HomeSiteDefault: b.HomeByDefault, Allotments: al, TokenMinutes: m}
 }
 
 // knownSites is this site, the sites Serf and replication know and the
@@ -150,7 +153,7 @@ type buildingDefiner interface {
 // names are trimmed; a share of 0 is left out once checked.
 func applyAllotments(b engine.Building, u allotmentUpdate) (engine.Building, error) {
 	if u.HomeSite != nil {
-		b.HomeSite = strings.TrimSpace(*u.HomeSite)
+		b.HomeSite, b.HomeByDefault = strings.TrimSpace(*u.HomeSite), false
 	}
 	if u.Allotments != nil {
 		al := map[string]int{}

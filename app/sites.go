@@ -279,8 +279,11 @@ func (a *App) joinOrFound(ctx context.Context) error {
 		return nil
 	}
 	if a.cfg.Enroll == "" {
-		if len(a.cfg.Join) > 0 || len(a.cfg.SyncSeeds) > 0 {
+		if len(a.cfg.Join) > 0 {
 			return errors.New("--enroll: joining a cluster needs an invitation the first time (Verwaltung → Standorte → Standort einladen, or pforte invite)")
+		}
+		if len(a.cfg.SyncSeeds) > 0 {
+			a.log.Warn("no --enroll: this site founds a cluster of its own; its seeds sync with it only if they are enrolled in it")
 		}
 		if _, err := a.store.SelfEnroll(ctx, a.building.ID); err != nil {
 			return fmt.Errorf("enroll this site as the first of a new cluster: %w", err)

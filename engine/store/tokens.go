@@ -505,6 +505,10 @@ func (s *Store) MissingTokens(r engine.BookingRequest) (map[string][]engine.Toke
 // checking it (Building.Validate): how an admin's change of hours,
 // allotments or home site enters the log and reaches every site.
 func (s *Store) DefineBuilding(ctx context.Context, author string, b engine.Building) error {
+	if b.HomeByDefault {
+		// The cluster's default home is never written as a choice.
+		b.HomeSite, b.HomeByDefault = "", false
+	}
 	if err := b.Validate(); err != nil {
 		return err
 	}

@@ -141,6 +141,16 @@ export function apiFetch(server, path, init = {}) {
   return fetch(server.url + path, { ...init, headers: { Cookie: server.cookie, ...(init.headers ?? {}) } });
 }
 
+/**
+ * An admin (demo) invites a site at the server, as Verwaltung → Standorte
+ * does; returns the token for the new site's --enroll.
+ */
+export async function invite(server, site, building) {
+  const res = await postJSON(server, '/api/sites/invitations', { site, building });
+  assert.equal(res.status, 201, `invitation of ${site} at ${server.url}: ${JSON.stringify(res.body)}`);
+  return res.body.token;
+}
+
 /** SIGTERM, then the server must exit 0 (API.md: finish, close the database, exit 0). */
 export async function stopServer(server) {
   server.proc.kill('SIGTERM');

@@ -22,6 +22,7 @@ import {
   launchBrowser,
   removeDir,
   startServer,
+  invite,
   stopServer,
   tempDataDir,
   unusedPort,
@@ -54,7 +55,7 @@ describe('host notification across two sites', { timeout: 300_000 }, () => {
     b = await startServer(dirs[1], {
       site: 'e2e-desk-r2',
       building: 'rathaus-2',
-      extraArgs: ['--gossip', '127.0.0.1:0', '--join', gossipA, '--cluster-key', key],
+      extraArgs: ['--gossip', '127.0.0.1:0', '--join', gossipA, '--cluster-key', key, '--enroll', await invite(a, 'e2e-desk-r2', 'rathaus-2')],
     });
     browser = await launchBrowser();
     await Promise.all([signIn(browser.context, a), signIn(browser.context, b)]);

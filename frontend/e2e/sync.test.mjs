@@ -38,6 +38,7 @@ import {
   removeDir,
   sleep,
   startServer,
+  invite,
   stopServer,
   tempDataDir,
   unusedPort,
@@ -277,8 +278,10 @@ describe('lag per origin between two sites', { timeout: 300_000 }, () => {
     checkPrerequisites();
     const key = writeClusterKey(join(dirs[0], 'cluster.key'));
     const [gossipA, gossipB] = [`127.0.0.1:${await unusedPort()}`, `127.0.0.1:${await unusedPort()}`];
-    args = { site: 'e2e-buero', building: BUILDING, extraArgs: ['--gossip', gossipB, '--join', gossipA, '--cluster-key', key] };
     rathaus = await startServer(dirs[0], { site: 'e2e-rathaus', building: BUILDING, extraArgs: ['--gossip', gossipA, '--cluster-key', key] });
+    const token = await invite(rathaus, 'e2e-buero', BUILDING);
+    // (a restart with the same flags is fine: --enroll counts once)
+    args = { site: 'e2e-buero', building: BUILDING, extraArgs: ['--gossip', gossipB, '--join', gossipA, '--cluster-key', key, '--enroll', token] };
     buero = await startServer(dirs[1], args);
     browser = await launchBrowser();
     await Promise.all([rathaus, buero].map((s) => signIn(browser.context, s)));
