@@ -65,14 +65,24 @@ func doc[T any](ctx context.Context, q querier, field, what, query string, args 
 	return v, nil
 }
 
-// Buildings returns every building, by name.
+// Buildings returns every building, by name, with its home site (the
+// cluster's default where none is configured: withHomes).
 func (s *Store) Buildings(ctx context.Context) ([]engine.Building, error) {
-	return docs[engine.Building](ctx, s.db, `SELECT doc FROM buildings ORDER BY doc ->> '$.name', id`)
+	bs, err := docs[engine.Building](ctx, s.db, `SELECT doc FROM buildings ORDER BY doc ->> '$.name', id`)
+	s.withHomes(bs)
+	return bs, err
 }
 
-// Building returns one building; engine.CodeNotFound if there is none.
+// Building returns one building, with its home site as Buildings;
+// engine.CodeNotFound if there is none.
 func (s *Store) Building(ctx context.Context, id string) (engine.Building, error) {
-	return building(ctx, s.db, id)
+	b, err := building(ctx, s.db, id)
+	if err != nil {
+		return b, err
+	}
+	one := []engine.Building{b}
+	s.withHomes(one)
+	return one[0], nil
 }
 
 func building(ctx context.Context, q querier, id string) (engine.Building, error) {
