@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,5 +105,39 @@ func BenchmarkTokenTransfer(b *testing.B) {
 		if _, usable := br.st.TokenOwner(tok); !usable {
 			b.Fatalf("token %s not usable after the round trip", tok)
 		}
+	}
+}
+
+// TestForgedTokenRequestIsRefused: an enrolled site asks for tokens in
+// another site's name; the owner answers only for the site whose key the
+// request came with, and writes nothing.
+func TestForgedTokenRequestIsRefused(t *testing.T) {
+	a, b := escrowPair(t)
+	ctx := context.Background()
+	tok := engine.Token{Building: "bb", Day: "2026-11-25", Cell: engine.Cell{Resource: "bb-1", Block: 9}}
+	before, _ := a.st.Vector(ctx)
+	fc, closeConn, site, err := b.node.dialEnrolled(ctx, a.node.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeConn()
+	if site != "site-a" {
+		t.Fatalf("dialled %q", site)
+	}
+	if err := writeMessage(fc, message{Type: msgTokens, V: protocolVersion, Site: "site-c", Tokens: []string{tok.String()}}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := readMessage(fc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Type != msgTokensErr || !strings.Contains(m.Error, `"site-b"`) {
+		t.Errorf("answer %+v; want a refusal naming the requester's own site", m)
+	}
+	if after, _ := a.st.Vector(ctx); after["site-a"] != before["site-a"] {
+		t.Errorf("a wrote %d ops for a forged request", after["site-a"]-before["site-a"])
+	}
+	if owner, _ := a.st.TokenOwner(tok); owner != "site-a" {
+		t.Errorf("the token went to %q", owner)
 	}
 }
