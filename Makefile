@@ -9,6 +9,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 LISTEN  ?= 127.0.0.1:8080
 SITE    ?= demo-rathaus-1
 BUILDING ?= rathaus-1
+GOSSIP  ?= 127.0.0.1:7946
 OUT     ?= out
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './frontend/node_modules/*') go.mod go.sum
@@ -21,7 +22,7 @@ all: build
 ## run: build and start the headless server with the demo municipality
 run: build
 	@echo "Pforte (demo): open the URL below in a browser; data in ./data; Ctrl-C stops."
-	bin/pforte serve --demo --data ./data --listen $(LISTEN) --site $(SITE) --building $(BUILDING)
+	bin/pforte serve --demo --data ./data --listen $(LISTEN) --site $(SITE) --building $(BUILDING) --gossip $(GOSSIP)
 
 ## build: the headless binary (no cgo)
 build: bin/pforte
