@@ -323,6 +323,7 @@ func (a *App) startSync() error {
 	}
 	a.store.OnCommit(n.Committed)
 	a.sync = n
+	a.followKeyring()
 	for _, seed := range a.cfg.SyncSeeds {
 		n.Trigger(seed) // a site that just enrolled fetches the cluster's log at once
 	}

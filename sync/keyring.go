@@ -138,3 +138,20 @@ func (m *Membership) InstallKeys(keys [][]byte) error {
 	}
 	return os.WriteFile(m.ringFile, b, 0o600)
 }
+
+// Rejoin asks every member Serf knows but does not see alive to join
+// again: after InstallKeys, the gossip that the old key could not read
+// reaches them again.
+func (m *Membership) Rejoin() int {
+	var addrs []string
+	for _, p := range m.Peers() {
+		if p.Status != "alive" && p.Addr != "" {
+			addrs = append(addrs, p.Addr)
+		}
+	}
+	if len(addrs) == 0 {
+		return 0
+	}
+	n, _ := m.serf.Join(addrs, true)
+	return n
+}
