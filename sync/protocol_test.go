@@ -1,9 +1,9 @@
 package sync
 
 import (
-	"crypto/ed25519"
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"net"
