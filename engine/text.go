@@ -93,3 +93,9 @@ func CheckSiteName(field, s string) error {
 	}
 	return nil
 }
+
+// CheckText checks one field by the text rule (checkText), for the
+// packages that take text engine does not define (a revocation's reason).
+func CheckText(field, s string, max int, required bool) error {
+	return checkText(field, s, max, required)
+}

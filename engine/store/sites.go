@@ -419,7 +419,7 @@ func (s *Store) RedeemInvitation(ctx context.Context, secret []byte, site, build
 // go back to their buildings' home sites.
 func (s *Store) Revoke(ctx context.Context, author, site string, lastSeq uint64, reason string) (engine.Site, error) {
 	reason = strings.TrimSpace(reason)
-	if err := checkTextField("reason", reason, 500); err != nil {
+	if err := engine.CheckText("reason", reason, 500, true); err != nil {
 		return engine.Site{}, err
 	}
 	cur, ok := s.trust.Load().sites[site]
@@ -443,22 +443,6 @@ func (s *Store) Revoke(ctx context.Context, author, site string, lastSeq uint64,
 		return engine.Site{}, fmt.Errorf("revocation of %s written but not counted (refused by the fold)", site)
 	}
 	return got, nil
-}
-
-func checkTextField(field, v string, max int) error {
-	if v == "" {
-		return engine.Invalid(field, "required")
-	}
-	if len([]rune(v)) > max {
-		return engine.Invalid(field, "at most %d characters", max)
-	}
-	for _, r := range v {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x200b || (r >= 0x200e && r <= 0x200f) ||
-			(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0xfeff {
-			return engine.Invalid(field, "holds a control or formatting character (U+%04X)", r)
-		}
-	}
-	return nil
 }
 
 // RefusedOp is an op the fold refuses: kept, shown, never applied.
