@@ -18,9 +18,10 @@ import (
 
 // TestFirstStartSetupCodeAndUserAdd runs the real binary on an empty data
 // directory without --demo: it prints a setup code, the setup page's API
-// takes it once and signs the first admin in; `pforte user add` adds an
-// account to the stopped site, and after a restart that person signs in
-// and no setup code is printed any more.
+// takes it once and signs the first admin in; after that `pforte user add`
+// is refused. On another site, `pforte user add` makes the first admin of
+// the stopped site, and after a restart that person signs in and no setup
+// code is printed any more.
 func TestFirstStartSetupCodeAndUserAdd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs it")
@@ -55,15 +56,28 @@ func TestFirstStartSetupCodeAndUserAdd(t *testing.T) {
 	}
 	stop()
 
-	add := exec.Command(bin, "user", "add", "--data", data, "--name", "kim", "--full-name", "Kim Empfang", "--role", "empfang")
+	// Once an admin exists, the console makes no accounts: the fold would
+	// refuse them (only an admin may), so user add says where to go.
+	late := exec.Command(bin, "user", "add", "--data", data, "--name", "kim", "--role", "empfang")
+	late.Stdin = strings.NewReader("Sommer-2026!\n")
+	if b, err := late.CombinedOutput(); err == nil || !strings.Contains(string(b), "Verwaltung → Benutzer") {
+		t.Fatalf("user add after the setup: %v\n%s", err, b)
+	}
+
+	// A second site that never opened the setup page: user add creates its
+	// first admin, once.
+	data = filepath.Join(dir, "data2")
+	_, _, stop = serveBinary(t, bin, "serve", "--data", data, "--listen", "127.0.0.1:0", "--site", "neu", "--building", "rathaus-1")
+	stop()
+	add := exec.Command(bin, "user", "add", "--data", data, "--name", "kim", "--full-name", "Kim Empfang", "--role", "admin,empfang")
 	add.Stdin = strings.NewReader("Sommer-2026!\n")
 	if b, err := add.CombinedOutput(); err != nil || !strings.Contains(string(b), "added kim") {
 		t.Fatalf("pforte user add: %v\n%s", err, b)
 	}
 	again := exec.Command(bin, "user", "add", "--data", data, "--name", "kim", "--role", "empfang")
 	again.Stdin = strings.NewReader("Winter-2026!\n")
-	if b, err := again.CombinedOutput(); err == nil || !strings.Contains(string(b), "--name") {
-		t.Fatalf("user add of a taken name: %v\n%s", err, b)
+	if b, err := again.CombinedOutput(); err == nil || !strings.Contains(string(b), "admin exists") {
+		t.Fatalf("a second user add: %v\n%s", err, b)
 	}
 
 	url, out, _ = serveBinary(t, bin, "serve", "--data", data, "--listen", "127.0.0.1:0", "--site", "neu", "--building", "rathaus-1")

@@ -12,9 +12,11 @@ import (
 	"pforte/engine/store"
 )
 
-// AddUser creates an account in the data directory of a stopped site
+// AddUser creates the first admin in the data directory of a stopped site
 // (`pforte user add`): the way in for a headless site without a browser
 // at hand. The account is an op of that site and replicates when it runs.
+// Once an admin exists, the site itself may not make accounts (the fold
+// would refuse them): admins make them under Verwaltung → Benutzer.
 func AddUser(ctx context.Context, dataDir string, spec engine.AccountSpec, password string, logger *slog.Logger) (engine.Account, error) {
 	path := filepath.Join(dataDir, dbFile)
 	site, err := store.Owner(ctx, path)
@@ -36,6 +38,13 @@ func AddUser(ctx context.Context, dataDir string, spec engine.AccountSpec, passw
 	defer st.Close()
 	if _, err := privateDataDir(dataDir); err != nil {
 		logger.Warn("could not make the data directory private", "err", err)
+	}
+	for _, acc := range st.Principals().Accounts {
+		if acc.HasRole(engine.RoleAdmin) && !acc.Disabled {
+			// Who may change accounts is decided by the fold (engine.Authorize):
+			// the site itself may only while no admin exists.
+			return engine.Account{}, fmt.Errorf("an admin exists already (%s): accounts are made by an admin under Verwaltung → Benutzer; pforte user add creates only the first admin", acc.ID)
+		}
 	}
 	hash, err := engine.HashPassword(password)
 	if err != nil {
