@@ -559,6 +559,7 @@ describe('appointments: book, check in, call up', { timeout: 300_000 }, () => {
       id: BUILDING,
       name: 'Bürger Büro',
       home_site: SITE,
+      home_site_default: false, // set here, not the cluster's default
       allotments: { filiale: 25 },
       token_minutes: 30,
     });
