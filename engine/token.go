@@ -217,11 +217,11 @@ func FoldTokens(home string, ops []Op) (map[Cell]TokenState, error) {
 	return FoldTokensRevoked(home, ops, nil)
 }
 
-// FoldTokensRevoked is FoldTokens where the sites in revoked are revoked
-// (engine/site.go): a token a revoked site owns goes back to the home
+// FoldTokensRevoked is FoldTokens where the sites in revoked (by name, with
+// the last seq of theirs that counts) are revoked (engine/site.go): a token a revoked site owns goes back to the home
 // site, which hands it on with the next epoch as if it had never given it
 // away.
-func FoldTokensRevoked(home string, ops []Op, revoked map[string]bool) (map[Cell]TokenState, error) {
+func FoldTokensRevoked(home string, ops []Op, revoked map[string]uint64) (map[Cell]TokenState, error) {
 	type move struct {
 		from  string
 		state TokenState
@@ -260,7 +260,7 @@ func FoldTokensRevoked(home string, ops []Op, revoked map[string]bool) (map[Cell
 			}
 			cur = *next
 		}
-		if revoked[cur.Owner] && cur.Owner != home {
+		if _, gone := revoked[cur.Owner]; gone && cur.Owner != home {
 			cur = TokenState{Owner: home, Epoch: cur.Epoch}
 		}
 		if cur.Epoch > 0 {

@@ -367,24 +367,34 @@ func (n *Node) SyncWith(ctx context.Context, addr string) (SessionStats, error) 
 }
 
 func (n *Node) dialSession(ctx context.Context, addr string) (SessionStats, error) {
-	raw, err := n.cfg.Dial(ctx, addr)
+	tc, cc, site, err := n.dialPeer(ctx, addr)
 	if err != nil {
-		return SessionStats{}, err
-	}
-	cc := &countingConn{Conn: raw}
-	tc := tls.Client(cc, n.tls)
-	if err := handshake(ctx, tc, n.cfg.HandshakeTimeout); err != nil {
-		tc.Close()
-		return SessionStats{}, err
-	}
-	site, err := n.authenticate(ctx, tc)
-	if err != nil {
-		tc.Close()
 		return SessionStats{Peer: site}, err
 	}
 	cfg := n.sessionConfig(true)
 	cfg.peer = site
 	return runSession(ctx, newFrameConn(tc, n.cfg.IdleTimeout), tc, cc, n.cfg.Log, cfg, nil)
+}
+
+// dialPeer dials addr, runs the TLS handshake and names the enrolled site
+// whose key the peer proved (authenticate); on an error the connection is
+// closed. cc counts the bytes under TLS.
+func (n *Node) dialPeer(ctx context.Context, addr string) (tc *tls.Conn, cc *countingConn, site string, err error) {
+	raw, err := n.cfg.Dial(ctx, addr)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	cc = &countingConn{Conn: raw}
+	tc = tls.Client(cc, n.tls)
+	if err := handshake(ctx, tc, n.cfg.HandshakeTimeout); err != nil {
+		tc.Close()
+		return nil, nil, "", err
+	}
+	if site, err = n.authenticate(ctx, tc); err != nil {
+		tc.Close()
+		return nil, nil, site, err
+	}
+	return tc, cc, site, nil
 }
 
 // authenticate names the enrolled site whose key the peer proved in the

@@ -2,7 +2,6 @@ package sync
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"time"
@@ -80,18 +79,8 @@ func (n *Node) askTokens(ctx context.Context, addr string, tokens []string) erro
 // it returns the frames, a func that closes the connection, and the
 // peer's site. The context's deadline, if any, bounds the connection.
 func (n *Node) dialEnrolled(ctx context.Context, addr string) (*frameConn, func(), string, error) {
-	raw, err := n.cfg.Dial(ctx, addr)
+	tc, _, site, err := n.dialPeer(ctx, addr)
 	if err != nil {
-		return nil, nil, "", err
-	}
-	tc := tls.Client(raw, n.tls)
-	if err := handshake(ctx, tc, n.cfg.HandshakeTimeout); err != nil {
-		tc.Close()
-		return nil, nil, "", err
-	}
-	site, err := n.authenticate(ctx, tc)
-	if err != nil {
-		tc.Close()
 		return nil, nil, site, err
 	}
 	if d, ok := ctx.Deadline(); ok {

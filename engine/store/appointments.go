@@ -52,7 +52,7 @@ func (s *Store) withHomes(buildings []engine.Building) {
 		if b.HomeSite != "" {
 			continue
 		}
-		if st.pending && !s.Enrolled() {
+		if s.EnrollmentPending() {
 			buildings[i].HomeSite, buildings[i].HomeByDefault = pendingHome, true
 			continue
 		}

@@ -116,9 +116,8 @@ func (t *tx) prevHash(ctx context.Context) ([]byte, error) {
 func (s *Store) Apply(ctx context.Context, ops []engine.Op) (int, error) {
 	applied := 0
 	err := s.writeReceived(ctx, func(ctx context.Context, t *tx) error {
-		type key = entityKey
-		touched := map[key]bool{}
-		var order []key
+		touched := map[entityKey]bool{}
+		var order []entityKey
 		authority := false
 		for _, op := range ops {
 			if op.Origin == "" || op.Seq == 0 {
@@ -138,22 +137,16 @@ func (s *Store) Apply(ctx context.Context, ops []engine.Op) (int, error) {
 			if op.Origin == s.site && op.Seq > max(t.seq, s.seq) {
 				t.seq = op.Seq // our own ops, back from a peer or a backup
 			}
-			k := key{engine.EntityType(op.Kind), op.Entity}
+			k := entityKey{engine.EntityType(op.Kind), op.Entity}
 			if !touched[k] {
 				touched[k] = true
 				order = append(order, k)
 			}
 		}
 		if authority {
-			changed, err := t.reauthorize(ctx)
-			if err != nil {
+			var err error
+			if order, err = t.reauthorizeInto(ctx, touched, order); err != nil {
 				return err
-			}
-			for _, k := range changed {
-				if !touched[key(k)] {
-					touched[key(k)] = true
-					order = append(order, key(k))
-				}
 			}
 		}
 		for _, k := range order {

@@ -155,15 +155,9 @@ func (s *Store) ApplyRemote(ctx context.Context, ops []engine.Op) (engine.ApplyR
 			}
 		}
 		if authority {
-			changed, err := t.reauthorize(ctx)
-			if err != nil {
+			var err error
+			if order, err = t.reauthorizeInto(ctx, touched, order); err != nil {
 				return err
-			}
-			for _, k := range changed {
-				if !touched[k] {
-					touched[k] = true
-					order = append(order, k)
-				}
 			}
 		}
 		if err := t.refoldMany(ctx, order); err != nil {

@@ -146,12 +146,6 @@ func cmpHLC(a, b engine.HLC) int {
 	return 0
 }
 
-// Enrolled reports whether this site has received its own enrollment.
-func (s *Store) Enrolled() bool {
-	_, ok := s.trust.Load().sites[s.site]
-	return ok
-}
-
 // EnrollmentPending reports whether this site joined a cluster and waits
 // for its own enrollment op.
 func (s *Store) EnrollmentPending() bool {
@@ -198,7 +192,10 @@ func (s *Store) PeerKeys(ctx context.Context) (map[string]ed25519.PublicKey, err
 	return keys, nil
 }
 
-// revokedCut returns, per revoked origin, the last seq that counts.
+// revokedCut returns, per revoked origin, the last seq that counts (nil
+// when no site is revoked): ApplyRemote cuts origins by it, and the token
+// fold gives a revoked site's tokens back to the home site
+// (engine.FoldTokensRevoked).
 func (st *trustState) revokedCut() map[string]uint64 {
 	var cut map[string]uint64
 	for name, site := range st.sites {
@@ -567,6 +564,22 @@ func (t *tx) reauthorize(ctx context.Context) ([]entityKey, error) {
 	return out, nil
 }
 
+// reauthorizeInto runs reauthorize and adds the entities whose ops
+// changed status to those a batch re-folds (touched, in order).
+func (t *tx) reauthorizeInto(ctx context.Context, touched map[entityKey]bool, order []entityKey) ([]entityKey, error) {
+	changed, err := t.reauthorize(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range changed {
+		if !touched[k] {
+			touched[k] = true
+			order = append(order, k)
+		}
+	}
+	return order, nil
+}
+
 // invalidPrefix starts the reason of an op refused by engine.CheckOp.
 const invalidPrefix = "invalid: "
 
@@ -648,19 +661,4 @@ func (t *tx) refoldSite(ctx context.Context, id string, ops []engine.Op) error {
 	}
 	t.opsDropped = true
 	return t.refoldMany(ctx, touched)
-}
-
-// revokedSites names the revoked sites: their tokens go back to the home
-// sites (engine.FoldTokensRevoked).
-func (s *Store) revokedSites() map[string]bool {
-	var out map[string]bool
-	for name, site := range s.trust.Load().sites {
-		if site.Revoked != nil {
-			if out == nil {
-				out = map[string]bool{}
-			}
-			out[name] = true
-		}
-	}
-	return out
 }

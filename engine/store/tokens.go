@@ -302,7 +302,7 @@ func (t *tx) tokenState(tok engine.Token, home string) engine.TokenState {
 func (t *tx) refoldTokens(ctx context.Context, entity string, ops []engine.Op) error {
 	building, _, _ := strings.Cut(entity, "/")
 	home := t.s.cat.Load().Buildings[building].HomeSite
-	states, err := engine.FoldTokensRevoked(home, ops, t.s.revokedSites())
+	states, err := engine.FoldTokensRevoked(home, ops, t.s.trust.Load().revokedCut())
 	if err != nil {
 		return err
 	}
@@ -329,7 +329,7 @@ func (s *Store) loadEscrow(ctx context.Context) error {
 		byDay[op.Entity] = append(byDay[op.Entity], op)
 	}
 	cat := s.cat.Load()
-	revoked := s.revokedSites()
+	revoked := s.trust.Load().revokedCut()
 	days := map[string]map[engine.Cell]engine.TokenState{}
 	for entity, ops := range byDay {
 		building, _, _ := strings.Cut(entity, "/")
