@@ -12,7 +12,6 @@ import (
 	"maps"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -313,7 +312,7 @@ func (a *App) joinOrFound(ctx context.Context) error {
 	a.cfg.SyncSeeds = append(a.cfg.SyncSeeds, in.Addrs...)
 	if len(ans.GossipKeys) > 0 && a.cfg.ClusterKeyFile == "" {
 		path := filepath.Join(a.cfg.DataDir, clusterKeyFile)
-		if err := writeKeyFile(path, ans.GossipKeys[0]); err != nil {
+		if err := psync.WriteKey(path, ans.GossipKeys[0]); err != nil {
 			return fmt.Errorf("keep the cluster key: %w", err)
 		}
 		a.cfg.ClusterKeyFile = path
@@ -326,9 +325,6 @@ func (a *App) joinOrFound(ctx context.Context) error {
 // when it was not given --cluster-key.
 const clusterKeyFile = "cluster.key"
 
-func writeKeyFile(path string, key []byte) error {
-	return os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(key)+"\n"), 0o600)
-}
 
 // rotateKey serves POST /api/sites/rotate-key: a new gossip key on every
 // site Serf reaches, used from now on, the old ones removed. A site that
@@ -356,7 +352,7 @@ func (a *App) keepKeyring(ring [][]byte) {
 	if path == "" {
 		path = filepath.Join(a.cfg.DataDir, clusterKeyFile)
 	}
-	if err := writeKeyFile(path, ring[0]); err != nil {
+	if err := psync.WriteKey(path, ring[0]); err != nil {
 		a.log.Error("keep the new cluster key", "file", path, "err", err)
 		return
 	}

@@ -28,9 +28,18 @@ func WriteNewKey(path string) error {
 		}
 		return err
 	}
-	_, werr := fmt.Fprintln(f, base64.StdEncoding.EncodeToString(key))
+	_, werr := f.Write(encodeKey(key))
 	return errors.Join(werr, f.Close())
 }
+
+// WriteKey writes key to path in WriteNewKey's format, replacing the
+// file: the key a site got at its enrollment or after a rotation, kept
+// for its next start.
+func WriteKey(path string, key []byte) error {
+	return os.WriteFile(path, encodeKey(key), 0o600)
+}
+
+func encodeKey(key []byte) []byte { return []byte(base64.StdEncoding.EncodeToString(key) + "\n") }
 
 // ReadKey reads a cluster key written by WriteNewKey.
 func ReadKey(path string) ([]byte, error) {
