@@ -41,10 +41,13 @@ type Config struct {
 	SyncSeeds  []string // replication addresses tried when gossip knows no peer
 	// Enroll is an invitation's token (--enroll): the site joins the
 	// cluster of the site that made it, once (sites.go).
-	Enroll  string
-	Demo    bool // seed the demo municipality into an empty database
-	Version string
-	Clock   engine.Clock // nil means the system clock
+	Enroll string
+	// PublicURL is where citizens reach the public pages (--public-url,
+	// the town's reverse proxy): the links in mails start with it.
+	PublicURL string
+	Demo      bool // seed the demo municipality into an empty database
+	Version   string
+	Clock     engine.Clock // nil means the system clock
 }
 
 // DefaultConfig returns the configuration of a single site named after the

@@ -21,12 +21,15 @@ var Channels = []string{ChannelDesk, ChannelPhone, ChannelOnline, ChannelBranch}
 
 // Appointment statuses. Served, no-show and cancelled are final.
 const (
-	ApptBooked    = "booked"
-	ApptCheckedIn = "checked_in" // at the terminal; has a ticket
-	ApptCalled    = "called"     // shown on the monitor: go to counter X
-	ApptServed    = "served"
-	ApptNoShow    = "no_show"
-	ApptCancelled = "cancelled"
+	// ApptPreconfirmed: booked online, holding its slot until the citizen
+	// confirms by the link in the mail or ExpiresAt passes.
+	ApptPreconfirmed = "preconfirmed"
+	ApptBooked       = "booked"
+	ApptCheckedIn    = "checked_in" // at the terminal; has a ticket
+	ApptCalled       = "called"     // shown on the monitor: go to counter X
+	ApptServed       = "served"
+	ApptNoShow       = "no_show"
+	ApptCancelled    = "cancelled"
 )
 
 // MaxServices is the most concerns one appointment may carry.
@@ -72,7 +75,26 @@ type Appointment struct {
 	// Deps is the booker's vector when it booked (escrowed buildings):
 	// what a site must hold before it shows the booking.
 	Deps map[string]uint64 `json:"-"`
+
+	// Online bookings (see public.go). ExpiresAt: a preconfirmed booking
+	// gives its slot back then unless confirmed. TokenHash identifies the
+	// citizen's mail link (the SHA-256 of Token, hex); Token itself is
+	// personal data, kept for the links in later mails. UID names the
+	// booking in calendar files across moves; Sequence counts its moves.
+	ExpiresAt    time.Time `json:"expires_at"`
+	Token        string    `json:"-"`
+	TokenHash    string    `json:"token_hash,omitempty"`
+	UID          string    `json:"uid,omitempty"`
+	Sequence     int       `json:"sequence,omitempty"`
+	CancelReason string    `json:"cancel_reason,omitempty"` // CancelExpired, CancelCitizen, or "" (staff)
 }
+
+// Why an appointment was cancelled, when not by staff.
+const (
+	CancelExpired = "expired" // a preconfirmed booking that no one confirmed
+	CancelCitizen = "citizen" // by the citizen's cancel link
+	CancelMoved   = "moved"   // a move: the appointment continues as another
+)
 
 // Active reports whether the appointment still holds its slot.
 func (a Appointment) Active() bool { return a.Status != ApptCancelled }
@@ -91,6 +113,13 @@ type BookingRequest struct {
 	Citizen  Citizen
 	// BarrierFree: needs a barrier-free room.
 	BarrierFree bool
+	// Online bookings: ExpiresAt set books preconfirmed (see public.go);
+	// Token is the citizen's link secret; UID and Sequence carry a booking
+	// through moves.
+	ExpiresAt time.Time
+	Token     string
+	UID       string
+	Sequence  int
 }
 
 // Normalize checks the request's shape and names the first bad field.
@@ -206,6 +235,17 @@ type (
 		// booking once it holds what the booker had seen (a cancel of the
 		// place's former holder, say), never both at once.
 		Deps map[string]uint64 `json:"deps,omitempty"`
+		// Online bookings: see Appointment.
+		ExpiresAt int64  `json:"expires_at,omitempty"`
+		TokenHash string `json:"token_hash,omitempty"`
+		UID       string `json:"uid,omitempty"`
+		Sequence  int    `json:"sequence,omitempty"`
+	}
+	// apptPersonal is a booking's personal part: the citizen, and the
+	// link secret of an online booking.
+	apptPersonal struct {
+		Citizen
+		Token string `json:"token,omitempty"`
 	}
 	apptCheckedInData struct {
 		Ticket string `json:"ticket"`
@@ -218,6 +258,10 @@ type (
 	apptAtData struct {
 		At int64 `json:"at"`
 	}
+	apptCancelledData struct {
+		At     int64  `json:"at"`
+		Reason string `json:"reason,omitempty"`
+	}
 )
 
 // Appointment op kinds.
@@ -228,6 +272,7 @@ const (
 	KindApptCalled    = "appointment.called"
 	KindApptServed    = "appointment.served"
 	KindApptNoShow    = "appointment.no_show"
+	KindApptConfirmed = "appointment.confirmed"
 
 	EntityAppointment = "appointment"
 )
@@ -253,17 +298,28 @@ func BookOnTokens(id, code string, r BookingRequest, s Slot, at time.Time, moved
 			Counter: s.Counter, Room: s.Room, Barrier: r.BarrierFree, Channel: r.Channel, Code: code,
 			SameDay: Day(at) == Day(s.Start), MovedFrom: movedFrom, At: at.UnixMilli(),
 			Tokens: names, TicketToken: ticket, Deps: deps,
+			ExpiresAt: unixMilliOrZero(r.ExpiresAt), TokenHash: TokenHash(r.Token), UID: r.UID, Sequence: r.Sequence,
 		}),
-		Personal: mustJSON(r.Citizen),
+		Personal: mustJSON(apptPersonal{Citizen: r.Citizen, Token: r.Token}),
 	}
 }
 
+func unixMilliOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
 // Cancel checks that a can be cancelled and returns the op.
-func Cancel(a Appointment, at time.Time) (Op, error) {
+func Cancel(a Appointment, at time.Time) (Op, error) { return CancelFor(a, at, "") }
+
+// CancelFor cancels for a reason (CancelCitizen, CancelMoved; "" staff).
+func CancelFor(a Appointment, at time.Time, reason string) (Op, error) {
 	if a.Final() {
 		return Op{}, InvalidState("appointment_"+a.Status, "appointment %s is %s", a.ID, a.Status)
 	}
-	return Op{Kind: KindApptCancelled, Entity: a.ID, Data: mustJSON(apptAtData{At: at.UnixMilli()})}, nil
+	return Op{Kind: KindApptCancelled, Entity: a.ID, Data: mustJSON(apptCancelledData{At: at.UnixMilli(), Reason: reason})}, nil
 }
 
 // CheckIn checks that a can be checked in and returns the op.
@@ -312,14 +368,23 @@ func FoldAppointment(id string, ops []Op) (a Appointment, ok bool, err error) {
 				return a, false, fmt.Errorf("op %s/%d: %w", op.Origin, op.Seq, err)
 			}
 			if len(op.Personal) > 0 {
-				if err := json.Unmarshal(op.Personal, &a.Citizen); err != nil {
+				var p apptPersonal
+				if err := json.Unmarshal(op.Personal, &p); err != nil {
 					return a, false, fmt.Errorf("op %s/%d: %w", op.Origin, op.Seq, err)
 				}
+				a.Citizen, a.Token = p.Citizen, p.Token
 			}
 			a.Building, a.Services, a.Counter, a.Room, a.Channel, a.Code = d.Building, d.Services, d.Counter, d.Room, d.Channel, d.Code
 			a.Start, a.End, a.BookedAt = msTime(d.Start), msTime(d.End), msTime(d.At)
 			a.SameDay, a.MovedFrom, a.BarrierFree, a.Status = d.SameDay, d.MovedFrom, d.Barrier, ApptBooked
 			a.Origin, a.Tokens, a.TicketToken, a.Deps = op.Origin, d.Tokens, d.TicketToken, d.Deps
+			a.ExpiresAt, a.TokenHash, a.UID, a.Sequence = msTime(d.ExpiresAt), d.TokenHash, d.UID, d.Sequence
+			if a.UID == "" {
+				a.UID = id
+			}
+			if !a.ExpiresAt.IsZero() {
+				a.Status = ApptPreconfirmed
+			}
 			ok = true
 			continue
 		}
@@ -329,17 +394,27 @@ func FoldAppointment(id string, ops []Op) (a Appointment, ok bool, err error) {
 			// cancel, it (the owner of the place's tokens) may give the
 			// place and the day ticket again, so a cancel must stay a
 			// cancel even if another site, cut off, served the citizen.
-			var d apptAtData
+			var d apptCancelledData
 			if err := json.Unmarshal(op.Data, &d); err != nil {
 				return a, false, fmt.Errorf("op %s/%d: %w", op.Origin, op.Seq, err)
 			}
-			a.Status, a.EndedAt = ApptCancelled, msTime(d.At)
+			a.Status, a.EndedAt, a.CancelReason = ApptCancelled, msTime(d.At), d.Reason
 			continue
 		}
 		if !ok || a.Final() {
 			continue // nothing to change yet, or nothing left to change
 		}
 		switch op.Kind {
+		case KindApptConfirmed:
+			var d apptAtData
+			if err := json.Unmarshal(op.Data, &d); err != nil {
+				return a, false, fmt.Errorf("op %s/%d: %w", op.Origin, op.Seq, err)
+			}
+			// A confirmation counts only before the booking expired, by the
+			// confirming site's clock: every site folds the same.
+			if a.Status == ApptPreconfirmed && d.At <= a.ExpiresAt.UnixMilli() {
+				a.Status = ApptBooked
+			}
 		case KindApptCheckedIn:
 			var d apptCheckedInData
 			if err := json.Unmarshal(op.Data, &d); err != nil {

@@ -377,6 +377,15 @@ func (b Building) Validate() error {
 	if m := b.TracingMarginMinutes; m < 0 || m > MaxTracingMarginMinutes {
 		return InvalidRule("tracing_margin_minutes", RuleRange, "want 0 (the default) to %d minutes, got %d", MaxTracingMarginMinutes, m)
 	}
+	if err := checkParagraphs("privacy_notice", b.PrivacyNotice, MaxPrivacyNoticeLen); err != nil {
+		return err
+	}
+	if m := b.Booking.ConfirmMinutes; m < 0 || m > MaxConfirmMinutes {
+		return InvalidRule("booking.confirm_minutes", RuleRange, "want 0 (the default, %d) to %d minutes, got %d", DefaultConfirmMinutes, MaxConfirmMinutes, m)
+	}
+	if n := b.Booking.MaxActivePerEmail; n < 0 || n > MaxActivePerEmailLimit {
+		return InvalidRule("booking.max_active_per_email", RuleRange, "want 0 (the default, %d) to %d, got %d", DefaultMaxActivePerEmail, MaxActivePerEmailLimit, n)
+	}
 	if b.Retention != nil {
 		if err := b.Retention.Validate(); err != nil {
 			return err

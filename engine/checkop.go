@@ -75,7 +75,13 @@ var opChecks = map[string]func(Op) error{
 	KindApptCalled:    data(func(d apptCalledData) error { return checkText("counter", d.Counter, MaxIDLen, true) }),
 	KindApptServed:    data(func(apptAtData) error { return nil }),
 	KindApptNoShow:    data(func(apptAtData) error { return nil }),
-	KindApptCancelled: data(func(apptAtData) error { return nil }),
+	KindApptCancelled: data(func(d apptCancelledData) error {
+		if !slices.Contains([]string{"", CancelExpired, CancelCitizen, CancelMoved}, d.Reason) {
+			return InvalidRule("reason", RuleFormat, "unknown cancel reason %q", d.Reason)
+		}
+		return nil
+	}),
+	KindApptConfirmed: data(func(apptAtData) error { return nil }),
 
 	KindTokensTransferred: checkTransfer,
 
@@ -221,8 +227,16 @@ func checkBooked(op Op) error {
 		{"code", d.Code, MaxIDLen, true},
 		{"moved_from", d.MovedFrom, MaxIDLen, false},
 		{"ticket_token", d.TicketToken, maxRefLen, false},
+		{"token_hash", d.TokenHash, 64, false},
+		{"uid", d.UID, MaxIDLen, false},
 	}); err != nil {
 		return err
+	}
+	if d.Sequence < 0 {
+		return InvalidRule("sequence", RuleRange, "sequence %d is negative", d.Sequence)
+	}
+	if d.ExpiresAt != 0 && d.Channel != ChannelOnline {
+		return InvalidRule("expires_at", RuleFormat, "only online bookings wait for a confirmation")
 	}
 	for _, name := range append(slices.Clone(d.Tokens), d.TicketToken) {
 		if name == "" {

@@ -27,6 +27,9 @@ type Building struct {
 	// when they are at most this far apart (see tracing.go). 0: the
 	// default, 15 minutes.
 	TracingMarginMinutes int `json:"tracing_margin_minutes,omitempty"`
+	// PrivacyNotice is shown to citizens before they book online (plain
+	// text, paragraphs separated by blank lines).
+	PrivacyNotice string `json:"privacy_notice,omitempty"`
 
 	// MonthlyDays adds hours on the nth weekday of every month ("open on
 	// the first Saturday of the month", Dorsten).
@@ -103,6 +106,15 @@ type BookingRules struct {
 	Allotments map[string]int `json:"allotments,omitempty"`
 	// TokenMinutes is the block length of place tokens (60 if 0).
 	TokenMinutes int `json:"token_minutes,omitempty"`
+
+	// Online booking (the public pages). ConfirmMinutes: how long an
+	// unconfirmed booking holds its slot (DefaultConfirmMinutes if 0).
+	// MaxActivePerEmail: upcoming bookings one e-mail address may hold
+	// (DefaultMaxActivePerEmail if 0). ReminderDayBefore: mail a reminder
+	// the day before.
+	ConfirmMinutes    int  `json:"confirm_minutes,omitempty"`
+	MaxActivePerEmail int  `json:"max_active_per_email,omitempty"`
+	ReminderDayBefore bool `json:"reminder_day_before,omitempty"`
 }
 
 // Interval is one weekly opening interval in local wall-clock time.

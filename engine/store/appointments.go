@@ -204,12 +204,11 @@ func (s *Store) Move(ctx context.Context, author, id string, start time.Time) (e
 		if cur.Status != engine.ApptBooked {
 			return engine.InvalidState("appointment_"+cur.Status, "appointment %s is %s, only booked ones move", id, cur.Status)
 		}
-		r := engine.BookingRequest{Building: cur.Building, Services: cur.Services, Start: start, Channel: cur.Channel,
-			Citizen: cur.Citizen, BarrierFree: cur.BarrierFree}
+		r := engine.MoveRequest(cur, start)
 		if a, err = t.book(ctx, r, now, cur.Code, cur.ID); err != nil {
 			return err
 		}
-		op, err := engine.Cancel(cur, now)
+		op, err := engine.CancelFor(cur, now, engine.CancelMoved)
 		if err != nil {
 			return err
 		}

@@ -59,8 +59,7 @@ func (s *Store) relocate(ctx context.Context, author string, d engine.Displaceme
 		if cur.Status != engine.ApptBooked || !cur.Start.Equal(d.Appointment.Start) {
 			return nil // changed since: the next run looks again
 		}
-		r := engine.BookingRequest{Building: cur.Building, Services: cur.Services, Start: cur.Start,
-			Channel: cur.Channel, Citizen: cur.Citizen, BarrierFree: cur.BarrierFree}
+		r := engine.MoveRequest(cur, cur.Start)
 		a, err := t.book(ctx, r, now, cur.Code, cur.ID) // the same start, at another counter or room
 		if isTaken(err) {
 			var start time.Time
@@ -76,7 +75,7 @@ func (s *Store) relocate(ctx context.Context, author string, d engine.Displaceme
 		if err != nil {
 			return err
 		}
-		cancel, err := engine.Cancel(cur, now)
+		cancel, err := engine.CancelFor(cur, now, engine.CancelMoved)
 		if err != nil {
 			return err
 		}

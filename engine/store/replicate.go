@@ -407,7 +407,7 @@ var knownKinds = map[string]bool{
 	engine.KindCounterDefined: true, engine.KindRoomDefined: true,
 	engine.KindVisitRegistered: true, engine.KindVisitPickedUp: true, engine.KindVisitLeft: true,
 	engine.KindApptBooked: true, engine.KindApptCancelled: true, engine.KindApptCheckedIn: true,
-	engine.KindApptCalled: true, engine.KindApptServed: true, engine.KindApptNoShow: true,
+	engine.KindApptCalled: true, engine.KindApptServed: true, engine.KindApptNoShow: true, engine.KindApptConfirmed: true,
 	engine.KindTokensTransferred: true, engine.KindInboxAdded: true, engine.KindInboxResolved: true,
 	engine.KindAccountDefined: true, engine.KindAccountPassword: true, engine.KindAccountPIN: true,
 	engine.KindDeviceAdded: true, engine.KindDevicePaired: true, engine.KindDeviceRevoked: true,
