@@ -10,12 +10,15 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -79,7 +82,7 @@ func usage(w io.Writer) {
                [--enroll TOKEN]
                [--sync-listen ADDR] [--sync-seeds ADDR[,ADDR...]] [--fake-time RFC3339]
                [--public-name NAME[,NAME...]]... [--tls-cert FILE --tls-key FILE]
-               [--insecure-http]
+               [--insecure-http] [--public-listen ADDR --public-url URL]
   pforte [same flags]     the desktop window (desktop build only)
   pforte keygen FILE      write a new cluster key
   pforte user add --data DIR --name NAME --role ROLE[,ROLE] [--full-name TEXT] [--building ID[,ID]]
@@ -89,6 +92,10 @@ func usage(w io.Writer) {
                           token for the new site's --enroll (password on standard input,
                           or PFORTE_PASSWORD)
   pforte version
+
+--public-listen serves the citizens' booking pages (/buchen/) and their API
+(/api/public/) and nothing else; put it behind the town's reverse proxy and give
+the address citizens use as --public-url (the links in mails start with it).
 
 serve listens on 127.0.0.1:8080 (plain HTTP, this machine only) unless --listen
 names another address. On any other address (the LAN, 0.0.0.0) it speaks HTTPS:
@@ -108,6 +115,8 @@ type netFlags struct {
 	publicNames     []string
 	tlsCert, tlsKey string
 	insecureHTTP    bool
+	// publicListen: the citizens' pages and their API only (--public-listen).
+	publicListen string
 }
 
 // listFlag is a flag given several times, each a name or a comma list.
@@ -131,6 +140,8 @@ func parseConfig(name string, args []string, stderr io.Writer) (app.Config, netF
 	fs.StringVar(&nf.tlsCert, "tls-cert", "", "PEM certificate (chain) for HTTPS, e.g. from the town's CA")
 	fs.StringVar(&nf.tlsKey, "tls-key", "", "PEM key of --tls-cert")
 	fs.BoolVar(&nf.insecureHTTP, "insecure-http", false, "serve plain HTTP on a LAN address (no TLS: passwords and personal data readable on the network)")
+	fs.StringVar(&nf.publicListen, "public-listen", "", "address to serve the citizens' booking pages on (only those: /buchen/ and /api/public/); put it behind the town's reverse proxy")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "where citizens reach the booking pages, e.g. https://termine.soest.de (the links in mails)")
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "directory for the database and everything this site keeps")
 	fs.StringVar(&cfg.Site, "site", cfg.Site, "name of this site (unique in the cluster)")
 	fs.StringVar(&cfg.Building, "building", cfg.Building, "id of the building this site stands in")
@@ -147,6 +158,13 @@ func parseConfig(name string, args []string, stderr io.Writer) (app.Config, netF
 	}
 	if fs.NArg() > 0 {
 		return cfg, nf, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if cfg.PublicURL != "" {
+		u, err := url.Parse(cfg.PublicURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return cfg, nf, fmt.Errorf("--public-url: want an address like https://termine.soest.de, got %q", cfg.PublicURL)
+		}
+		cfg.PublicURL = strings.TrimSuffix(u.String(), "/")
 	}
 	cfg.Join = splitList(*join)
 	cfg.SyncSeeds = splitList(*seeds)
@@ -227,7 +245,7 @@ func serve(args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
 	} else if !app.IsLoopback(listenHost(nf.listen)) {
 		logger.Warn("plain HTTP on a LAN address (--insecure-http): passwords and personal data cross the network unencrypted", "listen", ln.Addr().String())
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() {
 		if scheme == "https" {
 			errc <- srv.ServeTLS(ln, "", "")
@@ -235,6 +253,12 @@ func serve(args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
 			errc <- srv.Serve(ln)
 		}
 	}()
+	var public *http.Server
+	if nf.publicListen != "" {
+		if public, err = servePublic(ctx, a, nf, srv.TLSConfig, errc, stdout, logger); err != nil {
+			return err
+		}
+	}
 	// The line tests and scripts wait for: printed once the socket accepts.
 	fmt.Fprintf(stdout, "listening on %s://%s\n", scheme, ln.Addr())
 
@@ -246,10 +270,48 @@ func serve(args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
 	logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if public != nil {
+		if err := public.Shutdown(shutdownCtx); err != nil {
+			return err
+		}
+	}
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return err
 	}
 	return a.Close()
+}
+
+// servePublic starts the citizens' listener: plain HTTP on loopback (the
+// town's reverse proxy in front terminates TLS), the staff listener's TLS
+// on any other address unless --insecure-http.
+func servePublic(ctx context.Context, a *app.App, nf netFlags, tlsConfig *tls.Config, errc chan<- error,
+	stdout io.Writer, logger *slog.Logger) (*http.Server, error) {
+	ln, err := net.Listen("tcp", nf.publicListen)
+	if err != nil {
+		return nil, fmt.Errorf("--public-listen %s: %w", nf.publicListen, err)
+	}
+	loopback := app.IsLoopback(listenHost(nf.publicListen))
+	if !loopback && tlsConfig == nil && !nf.insecureHTTP {
+		ln.Close()
+		return nil, errors.New("--public-listen on a LAN address needs TLS (--tls-cert/--tls-key) or --insecure-http behind a proxy")
+	}
+	srv := app.Server(a.PublicHandler(frontend.Assets()))
+	srv.BaseContext = func(net.Listener) context.Context { return ctx }
+	srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
+	scheme := "http"
+	if !loopback && tlsConfig != nil {
+		srv.TLSConfig = tlsConfig.Clone()
+		scheme = "https"
+	}
+	go func() {
+		if scheme == "https" {
+			errc <- srv.ServeTLS(ln, "", "")
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	fmt.Fprintf(stdout, "public pages on %s://%s/buchen/\n", scheme, ln.Addr())
+	return srv, nil
 }
 
 // wantTLS decides between HTTPS and plain HTTP: HTTPS with a certificate

@@ -104,6 +104,8 @@ type App struct {
 	setupCode     string // creates the first admin; "" once one exists
 	auditMu       sync.Mutex
 	auditSeen     map[string]time.Time // reads written to the audit log lately (auditedLately)
+	// public: the citizens' listener's limits and proof of work (public.go).
+	public *publicLimits
 }
 
 // Open opens the site's database (seeding the demo on request), checks the
@@ -137,6 +139,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		unlocks:       newThrottle(5, time.Second, 15*time.Minute),
 		pairings:      newThrottle(5, time.Second, 15*time.Minute),
 		kioskMisses:   newThrottle(5, 2*time.Second, 5*time.Minute),
+		public:        newPublicLimits(cfg.Clock),
 		auditSeen:     map[string]time.Time{},
 	}
 	if err := a.init(ctx); err != nil {
@@ -239,6 +242,15 @@ func (a *App) startJobs() {
 	a.startRetentionJobs()
 	a.startDisplacement()
 	a.startTokenJobs()
+	// Unconfirmed online bookings give their slot back when their time is
+	// up (public.go): a minute late at most; once at start for what
+	// expired while the site was down.
+	a.cron.AddFunc("@every 20s", func() { a.expireUnconfirmed(context.Background()) })
+	a.bg.Add(1)
+	go func() {
+		defer a.bg.Done()
+		a.expireUnconfirmed(context.Background())
+	}()
 	a.cron.Start()
 }
 

@@ -325,7 +325,6 @@ func (a *App) joinOrFound(ctx context.Context) error {
 // when it was not given --cluster-key.
 const clusterKeyFile = "cluster.key"
 
-
 // rotateKey serves POST /api/sites/rotate-key: a new gossip key on every
 // site Serf reaches, used from now on, the old ones removed. A site that
 // was away keeps syncing with its own identity and fetches the new key

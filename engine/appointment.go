@@ -82,7 +82,7 @@ type Appointment struct {
 	// personal data, kept for the links in later mails. UID names the
 	// booking in calendar files across moves; Sequence counts its moves.
 	ExpiresAt    time.Time `json:"expires_at"`
-	Token        string    `json:"-"`
+	Token        string    `json:"token,omitempty"`
 	TokenHash    string    `json:"token_hash,omitempty"`
 	UID          string    `json:"uid,omitempty"`
 	Sequence     int       `json:"sequence,omitempty"`
