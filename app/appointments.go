@@ -12,31 +12,34 @@ import (
 
 // appointmentJSON is an appointment as the API shows it.
 type appointmentJSON struct {
-	ID           string      `json:"id"`
-	Code         string      `json:"code"`
-	QR           string      `json:"qr"`
-	Building     string      `json:"building"`
-	Services     []string    `json:"services"`
-	ServiceNames []string    `json:"service_names"`
-	Documents    []string    `json:"documents"`
-	Start        string      `json:"start"`
-	End          string      `json:"end"`
-	Status       string      `json:"status"`
-	Channel      string      `json:"channel"`
-	Counter      string      `json:"counter"`
-	CounterName  string      `json:"counter_name"`
-	Room         string      `json:"room,omitempty"`
-	RoomName     string      `json:"room_name,omitempty"`
-	BarrierFree  bool        `json:"barrier_free,omitempty"`
-	Ticket       string      `json:"ticket"`
-	CheckedInAt  string      `json:"checked_in_at,omitempty"`
-	CalledAt     string      `json:"called_at,omitempty"`
-	CalledTo     string      `json:"called_to,omitempty"`
-	CalledToName string      `json:"called_to_name,omitempty"`
-	EndedAt      string      `json:"ended_at,omitempty"`
-	BookedAt     string      `json:"booked_at"`
-	MovedFrom    string      `json:"moved_from,omitempty"`
-	Citizen      citizenJSON `json:"citizen"`
+	ID           string   `json:"id"`
+	Code         string   `json:"code"`
+	QR           string   `json:"qr"`
+	Building     string   `json:"building"`
+	Services     []string `json:"services"`
+	ServiceNames []string `json:"service_names"`
+	Documents    []string `json:"documents"`
+	Start        string   `json:"start"`
+	End          string   `json:"end"`
+	Status       string   `json:"status"`
+	Channel      string   `json:"channel"`
+	Counter      string   `json:"counter"`
+	CounterName  string   `json:"counter_name"`
+	Room         string   `json:"room,omitempty"`
+	RoomName     string   `json:"room_name,omitempty"`
+	BarrierFree  bool     `json:"barrier_free,omitempty"`
+	Ticket       string   `json:"ticket"`
+	CheckedInAt  string   `json:"checked_in_at,omitempty"`
+	CalledAt     string   `json:"called_at,omitempty"`
+	CalledTo     string   `json:"called_to,omitempty"`
+	CalledToName string   `json:"called_to_name,omitempty"`
+	EndedAt      string   `json:"ended_at,omitempty"`
+	BookedAt     string   `json:"booked_at"`
+	MovedFrom    string   `json:"moved_from,omitempty"`
+	// ExpiresAt: an online booking not yet confirmed gives its slot back
+	// then.
+	ExpiresAt string      `json:"expires_at,omitempty"`
+	Citizen   citizenJSON `json:"citizen"`
 }
 
 type citizenJSON struct {
@@ -57,6 +60,9 @@ func (a *App) appointmentJSON(ap engine.Appointment) appointmentJSON {
 		CalledTo: ap.CalledTo, CalledToName: a.counterName(cat, ap.CalledTo), EndedAt: apiTime(ap.EndedAt),
 		BookedAt: apiTime(ap.BookedAt), MovedFrom: ap.MovedFrom,
 		Citizen: citizenJSON(ap.Citizen),
+	}
+	if ap.Status == engine.ApptPreconfirmed {
+		out.ExpiresAt = apiTime(ap.ExpiresAt)
 	}
 	seen := map[string]bool{}
 	for _, id := range ap.Services {

@@ -125,9 +125,19 @@ func demoBuildings() []engine.Building {
 	}
 	for i := range bs {
 		bs[i].VisitReasons = demoVisitReasons()
+		bs[i].PrivacyNotice = demoPrivacyNotice
 	}
 	return bs
 }
+
+// demoPrivacyNotice is what citizens read before they book online; a town
+// puts its own text here (Art. 13 DSGVO).
+const demoPrivacyNotice = `Die Stadt Soest verarbeitet Ihren Namen, Ihr Geburtsdatum, Ihre E-Mail-Adresse und, wenn Sie sie angeben, Ihre Telefonnummer, um Ihren Termin zu vergeben, Sie am Termin zu erkennen und Ihnen Bestätigung, Änderungen und Absage per E-Mail zu schicken (Art. 6 Abs. 1 lit. e DSGVO).
+
+Die Daten bleiben bei der Stadtverwaltung und werden nach dem Termin gelöscht, spätestens nach vier Wochen. Ein Termin, den Sie nicht bestätigen, verfällt nach 30 Minuten.
+
+Sie haben das Recht auf Auskunft, Berichtigung und Löschung. Fragen beantwortet die Datenschutzbeauftragte der Stadt: datenschutz@soest.example.`
+
 
 // demoVisitReasons is the pick list for why a visitor came: reception
 // picks one instead of typing, so the reason collects no health details.

@@ -67,3 +67,13 @@ func (a *App) OpsForTest(ctx context.Context) ([]engine.Op, error) {
 	}
 	return a.store.Ops(ctx)
 }
+
+// LinkTokenForTest is the link token of an online booking: what the
+// citizen's mail carries.
+func (a *App) LinkTokenForTest(ctx context.Context, id string) (string, error) {
+	ap, err := a.store.Appointment(ctx, id)
+	return ap.Token, err
+}
+
+// ExpireForTest runs the expiry of unconfirmed bookings now.
+func (a *App) ExpireForTest(ctx context.Context) { a.expireUnconfirmed(ctx) }

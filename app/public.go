@@ -31,20 +31,24 @@ type publicRoute struct {
 
 // publicLimits are the per-address buckets of the public API.
 type publicLimits struct {
-	reads    *limiter // slot searches and the like
-	bookings *limiter // challenges and bookings
-	links    *limiter // requests by a link token
-	misses   *throttle
-	altcha   *altcha
+	reads      *limiter // slot searches and the like
+	challenges *limiter
+	bookings   *limiter
+	links      *limiter // requests by a link token
+	misses     *throttle
+	altcha     *altcha
 }
 
 func newPublicLimits(clock engine.Clock) *publicLimits {
 	return &publicLimits{
-		reads:    newLimiter(clock, 120, time.Second/2),
-		bookings: newLimiter(clock, 10, 2*time.Minute),
-		links:    newLimiter(clock, 30, 10*time.Second),
-		misses:   newThrottle(10, time.Second, 15*time.Minute),
-		altcha:   newAltcha(clock, altchaMaxNumber),
+		// Generous: behind a carrier's NAT many citizens share an address,
+		// and the proof of work is what makes mass booking expensive.
+		reads:      newLimiter(clock, 120, time.Second/2),
+		challenges: newLimiter(clock, 30, 20*time.Second),
+		bookings:   newLimiter(clock, 10, 30*time.Second),
+		links:      newLimiter(clock, 30, 10*time.Second),
+		misses:     newThrottle(10, time.Second, 15*time.Minute),
+		altcha:     newAltcha(clock, altchaMaxNumber),
 	}
 }
 
@@ -54,7 +58,7 @@ func (a *App) publicRoutes() []publicRoute {
 		{pattern: "GET /api/public/buildings", handle: a.publicBuildings, limit: l.reads},
 		{pattern: "GET /api/public/services", handle: a.publicServices, limit: l.reads},
 		{pattern: "GET /api/public/slots", handle: a.publicSlots, limit: l.reads},
-		{pattern: "GET /api/public/challenge", handle: a.publicChallenge, limit: l.bookings},
+		{pattern: "GET /api/public/challenge", handle: a.publicChallenge, limit: l.challenges},
 		{pattern: "POST /api/public/bookings", handle: a.publicBook, limit: l.bookings},
 		{pattern: "GET /api/public/bookings/{token}", handle: a.publicBooking, limit: l.links},
 		{pattern: "POST /api/public/bookings/{token}/confirm", handle: a.publicConfirm, limit: l.links},
@@ -118,8 +122,28 @@ func (a *App) PublicHandler(assets fs.FS) http.Handler {
 					"ms", float64(time.Since(start).Microseconds())/1000)
 			}
 		}()
+		if !cleanPath(r.URL.Path) {
+			// No redirect to the cleaned path either: the listener does not
+			// even say where a staff route would be.
+			http.NotFound(rec, r)
+			return
+		}
 		mux.ServeHTTP(rec, r)
 	})
+}
+
+// cleanPath: no "..", "." or empty segments (the mux would redirect them).
+func cleanPath(p string) bool {
+	if !strings.HasPrefix(p, "/") {
+		return false
+	}
+	segs := strings.Split(p[1:], "/")
+	for i, seg := range segs {
+		if seg == "." || seg == ".." || (seg == "" && i != len(segs)-1) {
+			return false
+		}
+	}
+	return true
 }
 
 // redactToken hides the token in /api/public/bookings/{token}….
@@ -170,6 +194,7 @@ func (a *App) publicFail(w http.ResponseWriter, r *http.Request, err error) {
 		a.log.Error("public request failed", "method", r.Method, "path", redactToken(r.URL.Path), "err", err)
 	case e.Code == engine.CodeInvalidState && e.Rule != "":
 		code = e.Rule // "expired", "appointment_cancelled": the page says which
+		msg = cmp.Or(publicStateMessages[e.Rule], "Das ist bei diesem Termin nicht mehr möglich.")
 	case e.Code == engine.CodeTooMany:
 		code = "too_many"
 		msg = "Mit dieser E-Mail-Adresse sind schon so viele Termine gebucht, wie eine Person zugleich haben kann."
@@ -177,6 +202,17 @@ func (a *App) publicFail(w http.ResponseWriter, r *http.Request, err error) {
 		msg = "Zu diesem Link gibt es keinen Termin (mehr)."
 	}
 	writeJSON(w, status(e.Code), errorBody(code, e.Field, msg))
+}
+
+// publicStateMessages say why a link cannot do what was asked.
+var publicStateMessages = map[string]string{
+	engine.CodeExpired:                       "Die Zeit zum Bestätigen ist abgelaufen, der Termin ist wieder frei. Bitte buchen Sie neu.",
+	"appointment_" + engine.ApptCancelled:    "Dieser Termin ist abgesagt.",
+	"appointment_" + engine.ApptCheckedIn:    "Sie sind zu diesem Termin schon angemeldet.",
+	"appointment_" + engine.ApptCalled:       "Sie sind zu diesem Termin schon aufgerufen.",
+	"appointment_" + engine.ApptServed:       "Dieser Termin hat schon stattgefunden.",
+	"appointment_" + engine.ApptNoShow:       "Dieser Termin ist vorbei.",
+	"appointment_" + engine.ApptPreconfirmed: "Bitte bestätigen Sie den Termin zuerst über den Link in der E-Mail.",
 }
 
 // A public building: what a citizen needs to choose it.

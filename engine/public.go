@@ -61,6 +61,8 @@ func Confirm(a Appointment, at time.Time) (Op, error) {
 	switch {
 	case a.Status == ApptBooked:
 		return Op{}, InvalidState("appointment_booked", "appointment %s is confirmed already", a.ID)
+	case a.PublicStatus() == CodeExpired:
+		return Op{}, InvalidState(CodeExpired, "appointment %s expired at %s", a.ID, a.ExpiresAt.Format(time.RFC3339))
 	case a.Status != ApptPreconfirmed:
 		return Op{}, InvalidState("appointment_"+a.PublicStatus(), "appointment %s is %s", a.ID, a.PublicStatus())
 	case !at.Before(a.ExpiresAt):
