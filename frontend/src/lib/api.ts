@@ -99,7 +99,7 @@ export interface Slot {
 /** Who books: desk (Schalter), phone, online, branch (Zweigstelle). */
 export type Channel = 'desk' | 'phone' | 'online' | 'branch';
 
-export type AppointmentStatus = 'booked' | 'checked_in' | 'called' | 'served' | 'no_show' | 'cancelled';
+export type AppointmentStatus = 'preconfirmed' | 'booked' | 'checked_in' | 'called' | 'served' | 'no_show' | 'cancelled';
 
 export interface Citizen {
   name: string;
@@ -133,6 +133,8 @@ export interface Appointment {
   /** The counter of the latest call (may differ from the booked one). */
   called_to?: string;
   called_to_name?: string;
+  /** Booked online and not yet confirmed by the citizen: the slot is free again then. */
+  expires_at?: string;
   /** Served, no-show or cancelled at. */
   ended_at?: string;
   /** After a move: the id of the appointment it replaced. */

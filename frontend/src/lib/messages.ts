@@ -504,6 +504,7 @@ export const de = {
     moved: (when: string) => `Verschoben auf ${when}`,
     cancelled: (name: string) => `Termin von ${name} storniert`,
     checkedIn: (time: string) => `eingecheckt ${time}`,
+    awaitingConfirmation: (time: string) => `online gebucht – Bestätigung per E-Mail ausstehend, verfällt um ${time}`,
     calledTo: (time: string, counter: string) => (counter ? `aufgerufen ${time} → ${counter}` : `aufgerufen ${time}`),
   },
 
@@ -548,6 +549,7 @@ export const de = {
   },
 
   appointmentStatus: {
+    preconfirmed: 'unbestätigt',
     booked: 'gebucht',
     checked_in: 'eingecheckt',
     called: 'aufgerufen',

@@ -49,7 +49,7 @@ export function actionsFor(a: Pick<Appointment, 'status'>): {
     call: s === 'checked_in' || s === 'called',
     served: s === 'called' || s === 'checked_in',
     noShow: s === 'booked' || s === 'checked_in' || s === 'called',
-    cancel: s === 'booked',
+    cancel: s === 'booked' || s === 'preconfirmed',
     move: s === 'booked',
   };
 }
