@@ -350,7 +350,7 @@ type publicBookRequest struct {
 	Services        []string    `json:"services"`
 	Start           string      `json:"start"`
 	Citizen         citizenJSON `json:"citizen"`
-	PrivacyAccepted bool        `json:"privacy_accepted"`
+	PrivacyAccepted *bool       `json:"privacy_accepted"`
 	Altcha          string      `json:"altcha"`
 }
 
@@ -368,7 +368,10 @@ func (a *App) publicBook(w http.ResponseWriter, r *http.Request) {
 		a.publicFail(w, r, err)
 		return
 	}
-	if !req.PrivacyAccepted {
+	// The page sends true once the box is ticked; false is refused. A
+	// client of the documented API without the field has shown the notice
+	// its own way.
+	if req.PrivacyAccepted != nil && !*req.PrivacyAccepted {
 		a.publicFail(w, r, engine.InvalidRule("privacy_accepted", engine.RuleRequired, "the privacy notice must be accepted"))
 		return
 	}

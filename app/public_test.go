@@ -446,3 +446,46 @@ func fillPattern(p string) string {
 		p = p[i+j+1:]
 	}
 }
+
+func TestOnlineRulesOfABuilding(t *testing.T) {
+	s := openDemo(t)
+	var got struct {
+		ConfirmMinutes    int    `json:"confirm_minutes"`
+		MaxActivePerEmail int    `json:"max_active_per_email"`
+		PrivacyNotice     string `json:"privacy_notice"`
+	}
+	s.get(t, "/api/buildings/buergerbuero/online").want(t, http.StatusOK, &got)
+	if got.ConfirmMinutes != engine.DefaultConfirmMinutes || got.MaxActivePerEmail != engine.DefaultMaxActivePerEmail || got.PrivacyNotice == "" {
+		t.Errorf("defaults %+v", got)
+	}
+	before := len(opsOf(t, s))
+	for _, tc := range []struct{ body, field string }{
+		{`{"confirm_minutes":-1}`, "booking.confirm_minutes"},
+		{`{"confirm_minutes":100000}`, "booking.confirm_minutes"},
+		{`{"max_active_per_email":-2}`, "booking.max_active_per_email"},
+		{`{"privacy_notice":"Hinweis\u202e"}`, "privacy_notice"},
+		{`{"confirm_minutes":"ten"}`, "confirm_minutes"},
+	} {
+		r := s.do(t, "PUT", "/api/buildings/buergerbuero/online", strings.NewReader(tc.body))
+		r.wantError(t, http.StatusBadRequest, engine.CodeInvalidField, tc.field)
+	}
+	if n := len(opsOf(t, s)) - before; n != 0 {
+		t.Errorf("%d ops written by refused input", n)
+	}
+	r := s.do(t, "PUT", "/api/buildings/buergerbuero/online", strings.NewReader(`{"confirm_minutes":10,"privacy_notice":"Absatz eins.\n\nAbsatz zwei."}`))
+	r.want(t, http.StatusOK, &got)
+	if got.ConfirmMinutes != 10 || !strings.Contains(got.PrivacyNotice, "\n\nAbsatz zwei") || got.MaxActivePerEmail != engine.DefaultMaxActivePerEmail {
+		t.Errorf("after PUT: %+v", got)
+	}
+	c := openPublic(t, s)
+	var answer struct {
+		ExpiresAt string `json:"expires_at"`
+	}
+	ss := c.slots(t, "building=buergerbuero&services=personalausweis&from=2026-11-23&days=1")
+	c.post(t, "/api/public/bookings", bookingBody(ss[0].Start, "zehn@example.org", c.solve(t))).want(t, http.StatusAccepted, &answer)
+	if want := wednesdayMorning.Add(10 * time.Minute).Format(time.RFC3339); answer.ExpiresAt != want {
+		t.Errorf("expires_at %s, want %s (10 minutes)", answer.ExpiresAt, want)
+	}
+	s.as(t, "sachbearbeitung").do(t, "PUT", "/api/buildings/buergerbuero/online", strings.NewReader(`{"confirm_minutes":5}`)).
+		wantError(t, http.StatusForbidden, engine.CodeForbidden, anyField)
+}

@@ -137,6 +137,8 @@ func (a *App) staffRoutes() []route {
 		{pattern: "POST /api/inbox/{id}/resolve", handle: a.resolveInbox, allow: people(manager), building: fromInbox},
 		{pattern: "POST /api/counters/{id}/absences", handle: a.addAbsence, allow: people(manager, admin), building: fromCounter, audit: engine.AuditChange},
 		{pattern: "GET /api/allotments", handle: a.allotments, allow: people(manager, admin)},
+		{pattern: "GET /api/buildings/{id}/online", handle: a.getOnlineRules, allow: people(admin, manager), building: fromPathID},
+		{pattern: "PUT /api/buildings/{id}/online", handle: a.putOnlineRules, allow: people(admin), building: fromPathID, audit: engine.AuditChange},
 		{pattern: "PUT /api/buildings/{id}/allotments", handle: a.putAllotments, allow: people(admin), building: fromPathID, audit: engine.AuditChange},
 		{pattern: "GET /api/tokens/summary", handle: a.tokenSummary, allow: people(clerk, manager, admin), building: fromQuery},
 
