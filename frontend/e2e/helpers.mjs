@@ -83,6 +83,7 @@ export async function startServer(dataDir, { site, building, extraArgs = [], env
   });
   const exited = new Promise((res) => proc.on('exit', (code, signal) => res({ code, signal })));
   let setupCode = '';
+  let publicUrl = '';
   const url = await new Promise((res, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`pforte printed no "listening on" line within ${START_TIMEOUT / 1000} s; stderr:\n${stderr}`)),
@@ -90,6 +91,7 @@ export async function startServer(dataDir, { site, building, extraArgs = [], env
     );
     createInterface({ input: proc.stdout }).on('line', (line) => {
       setupCode = line.match(/setup code: (\S+)/)?.[1] ?? setupCode;
+      publicUrl = line.match(/public pages on (https?:\/\/[^/\s]+)\/buchen\//)?.[1] ?? publicUrl;
       const m = line.match(/listening on (http:\/\/\S+)/);
       if (m) {
         clearTimeout(timer);
@@ -105,7 +107,8 @@ export async function startServer(dataDir, { site, building, extraArgs = [], env
       reject(new Error(`pforte exited before listening (code ${code}, signal ${signal}); stderr:\n${stderr}`));
     });
   });
-  const server = { proc, url, exited, stderr: () => stderr, running: true, cookie: '', setupCode };
+  // publicUrl: the citizens' listener (--public-listen), if it has one.
+  const server = { proc, url, exited, stderr: () => stderr, running: true, cookie: '', setupCode, publicUrl };
   if (demo) server.cookie = await sessionCookie(server, 'demo', 'demo');
   return server;
 }
