@@ -52,6 +52,7 @@ export const absences = {
   noReplacement: 'kein Ersatz gefunden',
   sameTime: (counter: string) => (counter ? `gleiche Zeit, ${counter}` : 'gleiche Zeit'),
   at: (counter: string) => counter,
+  clock: (hhmm: string) => `${hhmm} Uhr`,
   movedBy: (site: string) => `verlegt Standort ${site}`,
   email: (address: string) => `E-Mail an ${address}`,
   phone: (number: string) => `Anruf: ${number}`,
@@ -88,7 +89,7 @@ export const absences = {
   others: (n: number) =>
     `${termine(n)} ${n === 1 ? 'verlegt der Standort' : 'verlegen die Standorte'}, ${n === 1 ? 'der ihn' : 'die sie'} gebucht ${n === 1 ? 'hat' : 'haben'}.`,
 
-  saved: (counter: string, range: string) => `Abwesenheit gespeichert: ${counter}, ${range}. Die Termine werden verlegt.`,
+  saved: (counter: string, range: string) => `Abwesenheit gespeichert: ${counter}, ${range}. Die Termine sind verlegt.`,
   toInbox: 'Zum Posteingang',
   toInboxHint: 'Dort stehen die Bürgerinnen und Bürger, die benachrichtigt werden müssen.',
 };

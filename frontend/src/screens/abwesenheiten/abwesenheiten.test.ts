@@ -68,8 +68,9 @@ describe('a row', () => {
     moves_to: '2026-11-25T09:00:00+01:00', moves_to_counter: 'Schalter 2', same_time: true, notify: 'email',
   };
   it('says where it goes', () => {
-    expect(newTimeText(m)).toBe('Mi., 25.11.2026, 09:00 Uhr (gleiche Zeit, Schalter 2)');
-    expect(newTimeText({ ...m, moves_to: '2026-11-25T09:20:00+01:00', same_time: false })).toBe('Mi., 25.11.2026, 09:20 Uhr (Schalter 2)');
+    expect(newTimeText(m)).toBe('09:00 Uhr (gleiche Zeit, Schalter 2)');
+    expect(newTimeText({ ...m, moves_to: '2026-11-25T09:20:00+01:00', same_time: false })).toBe('09:20 Uhr (Schalter 2)');
+    expect(newTimeText({ ...m, moves_to: '2026-11-26T08:00:00+01:00', same_time: false })).toBe('Do., 26.11.2026, 08:00 Uhr (Schalter 2)');
     expect(newTimeText({ ...m, moves_to: null, same_time: false })).toBe('kein Ersatz gefunden');
     expect(newTimeText({ ...m, moves_to: null, same_time: false, moved_by: 'rathaus-2-pforte' })).toBe('verlegt Standort rathaus-2-pforte');
   });

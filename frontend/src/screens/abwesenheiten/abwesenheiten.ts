@@ -5,7 +5,7 @@
 
 import type { AbsencePreview, AbsenceMove, AbsenceRange } from '../../lib/api/absences';
 import { absences as t } from '../../lib/messages.absences';
-import { formatDay, formatSlot } from '../../lib/time';
+import { berlinDay, formatDay, formatSlot, formatTime } from '../../lib/time';
 
 /** The form as typed. */
 export interface AbsenceDraft {
@@ -72,8 +72,11 @@ export function summary(p: Pick<AbsencePreview, 'moves' | 'unplaced' | 'emails' 
 export function newTimeText(m: AbsenceMove): string {
   if (m.moved_by) return t.movedBy(m.moved_by);
   if (!m.moves_to) return t.noReplacement;
-  if (m.same_time) return `${formatSlot(m.moves_to)} (${t.sameTime(m.moves_to_counter ?? '')})`;
-  return m.moves_to_counter ? `${formatSlot(m.moves_to)} (${t.at(m.moves_to_counter)})` : formatSlot(m.moves_to);
+  // The same day: the time says it; another day needs the date.
+  const sameDay = berlinDay(new Date(m.moves_to)) === berlinDay(new Date(m.start));
+  const when = sameDay ? t.clock(formatTime(m.moves_to)) : formatSlot(m.moves_to);
+  if (m.same_time) return `${when} (${t.sameTime(m.moves_to_counter ?? '')})`;
+  return m.moves_to_counter ? `${when} (${t.at(m.moves_to_counter)})` : when;
 }
 
 /** The notification cell. */
