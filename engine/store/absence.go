@@ -69,7 +69,8 @@ func (s *Store) PreviewAbsence(ctx context.Context, counterID string, r engine.D
 	absent := k
 	absent.Absences = append(slices.Clone(k.Absences), r)
 	cat := withCounter(s.cat.Load(), absent)
-	occ := &overlay{base: s.occ}
+	occ := &overlay{base: s.occ, now: now}
+	tokens := &previewTokens{base: s, occ: occ}
 	for _, d := range engine.Displaced(cat, as, now) {
 		a := d.Appointment
 		ours := a.Counter == k.ID && engine.Day(a.Start) >= r.From && engine.Day(a.Start) <= r.To
@@ -79,7 +80,7 @@ func (s *Store) PreviewAbsence(ctx context.Context, counterID string, r engine.D
 			}
 			continue
 		}
-		to, err := s.placeFor(cat, occ, a, now)
+		to, err := placeFor(cat, occ, tokens, a, now)
 		if err != nil {
 			return p, fmt.Errorf("place for %s: %w", a.ID, err)
 		}
@@ -95,11 +96,11 @@ func (s *Store) PreviewAbsence(ctx context.Context, counterID string, r engine.D
 
 // placeFor finds where relocate would move a: the same start at another
 // counter or room, else the nearest free start; nil if there is none.
-func (s *Store) placeFor(cat *engine.Catalog, occ engine.Occupancy, a engine.Appointment, now time.Time) (*engine.Slot, error) {
+func placeFor(cat *engine.Catalog, occ engine.Occupancy, tokens engine.TokenView, a engine.Appointment, now time.Time) (*engine.Slot, error) {
 	q := engine.Query{Building: a.Building, Services: a.Services, Channel: a.Channel, Now: now,
 		BarrierFree: a.BarrierFree, Ignore: a.ID}
 	if cat.Buildings[a.Building].Escrowed() {
-		q.Tokens = s
+		q.Tokens = tokens
 	}
 	slot, err := engine.Allocate(cat, occ, q, a.Start)
 	if err == nil {
@@ -108,11 +109,13 @@ func (s *Store) placeFor(cat *engine.Catalog, occ engine.Occupancy, a engine.App
 	if !isTaken(err) {
 		return nil, err
 	}
-	start, err := nearestFreeIn(cat, occ, s, a, now)
+	start, err := nearestFreeIn(cat, occ, tokens, a, now)
 	if err != nil || start.IsZero() {
 		return nil, err
 	}
-	if slot, err = engine.Allocate(cat, occ, q, start); err != nil {
+	if slot, err = engine.Allocate(cat, occ, q, start); isTaken(err) {
+		return nil, nil // relocate's booking fails the same way and leaves it
+	} else if err != nil {
 		return nil, err
 	}
 	return &slot, nil
@@ -139,19 +142,48 @@ func withCounter(cat *engine.Catalog, k engine.Counter) *engine.Catalog {
 // ones. The index itself is not touched.
 type overlay struct {
 	base  engine.Occupancy
+	now   time.Time
 	added map[[2]string][]engine.Busy // by building and day
 	gone  map[string]bool             // appointment ids
+	// tickets: per building and day, the day tickets the moves took (a
+	// move to today is a booking on the day itself)
+	tickets map[[2]string]int
 }
 
 // move records that a moves to slot.
 func (o *overlay) move(a engine.Appointment, slot engine.Slot) {
 	if o.added == nil {
-		o.added, o.gone = map[[2]string][]engine.Busy{}, map[string]bool{}
+		o.added, o.gone, o.tickets = map[[2]string][]engine.Busy{}, map[string]bool{}, map[[2]string]int{}
 	}
 	o.gone[a.ID] = true
 	key := [2]string{a.Building, engine.Day(slot.Start)}
+	// As engine.BookOnTokens marks it; the old booking's ticket stays
+	// taken until relocate cancels it, after the new one is booked.
+	sameDay := engine.Day(slot.Start) == engine.Day(o.now)
 	o.added[key] = append(o.added[key], engine.Busy{ID: "preview:" + a.ID, Counter: slot.Counter, Room: slot.Room,
-		Start: slot.Start, End: slot.End, SameDay: a.SameDay})
+		Start: slot.Start, End: slot.End, SameDay: sameDay})
+	if sameDay {
+		o.tickets[key]++
+	}
+}
+
+// previewTokens is this site's engine.TokenView less the day tickets the
+// preview's moves took: of an escrowed building, a site books a day
+// ticket it holds (Store.freeTicket) for every booking on the day itself.
+type previewTokens struct {
+	base engine.TokenView
+	occ  *overlay
+}
+
+// TokenDay implements engine.TokenView.
+func (p *previewTokens) TokenDay(building, day string) *engine.DayTokens {
+	d := p.base.TokenDay(building, day)
+	if d == nil || p.occ.tickets[[2]string{building, day}] == 0 {
+		return d
+	}
+	c := *d
+	c.Tickets = max(0, c.Tickets-p.occ.tickets[[2]string{building, day}])
+	return &c
 }
 
 // Day implements engine.Occupancy.

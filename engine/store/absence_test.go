@@ -213,3 +213,79 @@ func TestRemoveAbsence(t *testing.T) {
 		t.Errorf("the displaced booking is %s, want still cancelled", got.Status)
 	}
 }
+
+// A clerk falls ill in the morning: bookings made on earlier days for today
+// become bookings on the day itself when they move, and take day tickets.
+// The preview gives the last ticket once, as relocate does.
+func TestPreviewAbsenceTodayCountsDayTickets(t *testing.T) {
+	t.Run("one day ticket", func(t *testing.T) {
+		s, clock, _ := newBookingStore(t)
+		b := buergerbuero
+		b.Booking.DayTickets = 1
+		op := engine.DefineOp(engine.KindBuildingDefined, b.ID, b)
+		op.Origin, op.Author, op.Seq = adminOrigin, adminOrigin, 1
+		op.HLC = engine.MakeHLC(seedEpoch.UnixMilli()+2000, 0)
+		mustApply(t, s, []engine.Op{op})
+		previewToday(t, s, clock)
+	})
+	t.Run("one day ticket, escrowed at this site", func(t *testing.T) {
+		clock := engine.NewFixedClock(bookingMorning)
+		previewToday(t, escrowSite(t, siteA, clock, nil, 1), clock)
+	})
+}
+
+func previewToday(t *testing.T, s *store.Store, clock *engine.FixedClock) {
+	t.Helper()
+	ctx := context.Background()
+	clock.Set(bookingMorning.AddDate(0, 0, -1)) // booked the day before
+	first := mustBook(t, s, booking(at("09:00"), "anmeldung"))
+	second := mustBook(t, s, bookingFor(erika, at("10:00"), "anmeldung"))
+	if first.Counter != "bb-1" || second.Counter != "bb-1" || first.SameDay || second.SameDay {
+		t.Fatalf("booked %+v and %+v; want both at bb-1, not on the day itself", first, second)
+	}
+	clock.Set(bookingMorning)
+
+	r := engine.DateRange{From: bookingDay, Reason: "Krankheit"}
+	p, err := s.PreviewAbsence(ctx, "bb-1", r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Moves) != 2 {
+		t.Fatalf("%d moves, want 2: %+v", len(p.Moves), p.Moves)
+	}
+	nextWeek := on("2026-11-25", "08:00")
+	for i, want := range []time.Time{at("09:00"), nextWeek} {
+		if m := p.Moves[i]; m.To == nil || !m.To.Start.Equal(want) {
+			t.Errorf("preview %d: to %+v, want %s", i, m.To, want)
+		}
+	}
+
+	if _, err := s.AddAbsence(ctx, author, "bb-1", r); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustRelocate(t, s); got != 2 {
+		t.Fatalf("moved %d, want 2", got)
+	}
+	for i, old := range []engine.Appointment{first, second} {
+		got := mustAppointment(t, s, old.ID)
+		if got.Status != engine.ApptCancelled {
+			t.Fatalf("%s is %s, want moved", old.ID, got.Status)
+		}
+		as, err := s.Appointments(ctx, "buergerbuero", engine.Day(p.Moves[i].To.Start))
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, a := range as {
+			if a.MovedFrom == old.ID {
+				found = true
+				if !a.Start.Equal(p.Moves[i].To.Start) || a.Counter != p.Moves[i].To.Counter {
+					t.Errorf("moved to %s at %s; the preview said %s at %s", a.Start, a.Counter, p.Moves[i].To.Start, p.Moves[i].To.Counter)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s not moved to %s", old.ID, p.Moves[i].To.Start)
+		}
+	}
+}
