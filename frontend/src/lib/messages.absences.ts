@@ -92,4 +92,5 @@ export const absences = {
   saved: (counter: string, range: string) => `Abwesenheit gespeichert: ${counter}, ${range}. Die Termine sind verlegt.`,
   toInbox: 'Zum Posteingang',
   toInboxHint: 'Dort stehen die Bürgerinnen und Bürger, die benachrichtigt werden müssen.',
+  inboxOthers: 'Die Leitung sieht im Posteingang, wer benachrichtigt werden muss.',
 };
