@@ -150,6 +150,65 @@ describe('Abwesenheiten: preview, save, the bookings move, the inbox fills', { t
     assert.deepEqual(await getJSON(server, `/api/appointments?building=${BUILDING}&day=${DAY}`), after);
 
     assert.deepEqual(pageErrors, []);
+  });
+
+  it('moves to the nearest free start, each place once, and names who cannot be reached', async () => {
+    // Rathaus I has one counter for dog tax: away on DAY, its bookings go to the next open day.
+    const RATHAUS = 'rathaus-1';
+    const people = [
+      { name: 'Anna Ohnekontakt', birth_date: '1990-01-01', phone: '', email: '' },
+      { name: 'Paul Hundmann', birth_date: '1985-04-02', phone: '0170 4455667', email: '' },
+    ];
+    const booked = [];
+    for (const [i, citizen] of people.entries()) {
+      const start = `${DAY}T${['09:00', '09:30'][i]}:00+01:00`;
+      const res = await postJSON(server, '/api/appointments', { building: RATHAUS, services: ['hundesteuer'], start, channel: 'desk', citizen });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      booked.push(res.body);
+    }
+    const counter = booked[0].counter;
+
+    await page.goto(`${server.url}/#/abwesenheiten`);
+    await page.getByTestId('absence-building').selectOption(RATHAUS);
+    await eventually('the counters of Rathaus I', async () =>
+      assert.equal(await page.getByTestId('absence-counter').inputValue(), counter),
+    );
+    await page.getByTestId('absence-from').fill(DAY);
+    await page.getByTestId('absence-reason').selectOption('Sonstiges');
+    await page.getByTestId('absence-other').fill('Umzug der Kämmerei');
+    await page.getByTestId('absence-preview-button').click();
+    const summary = page.getByTestId('absence-summary');
+    await eventually('the preview of Rathaus I', async () =>
+      assert.equal(
+        await summary.innerText(),
+        '2 Termine werden verlegt; 1 Bürgerin oder Bürger muss angerufen werden, 1 ist nicht erreichbar.',
+      ),
+    );
+    const preview = await postJSON(server, `/api/counters/${counter}/absences/preview`, { from: DAY, reason: 'Umzug der Kämmerei' });
+    const starts = preview.body.appointments.map((m) => m.moves_to);
+    assert.ok(starts.every((s) => s && s.slice(0, 10) > DAY), `both move to a later day: ${starts}`);
+    assert.notEqual(starts[0], starts[1], 'each free place is given once');
+    const anna = (await page.getByTestId('absence-row').filter({ hasText: 'Anna Ohnekontakt' }).innerText()).replace(/\s+/g, ' ');
+    assert.match(anna, /nicht erreichbar/);
+    assert.match(anna, /Do\., 26\.11\.2026, \d\d:\d\d Uhr/);
+    assert.equal(await page.getByTestId('absence-removed').count(), 0, 'the note about the other counter is gone');
+    await page.getByTestId('absence-preview').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(OUT, 'absences-nearest.png') });
+
+    await page.getByTestId('absence-save').click();
+    await page.getByTestId('absence-saved').waitFor();
+    for (const m of preview.body.appointments) {
+      const day = await getJSON(server, `/api/appointments?building=${RATHAUS}&day=${m.moves_to.slice(0, 10)}`);
+      const now = day.find((a) => a.code === m.code && a.status === 'booked');
+      assert.equal(now?.start, m.moves_to, `${m.code} moved where the preview said`);
+    }
+    const inbox = await getJSON(server, `/api/inbox?building=${RATHAUS}`);
+    assert.deepEqual(inbox.map((e) => e.code).sort(), booked.map((b) => b.code).sort());
+    assert.ok(inbox.every((e) => /Umzug der Kämmerei/.test(e.reason)));
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('stops cleanly', async () => {
     await stopServer(server);
   });
 });
