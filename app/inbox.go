@@ -88,20 +88,3 @@ func (a *App) resolveInbox(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, inLocal(e))
 }
-
-// addAbsence answers POST /api/counters/{id}/absences {"from","to","reason"}:
-// the counter is not staffed those days; its bookings are moved at once.
-func (a *App) addAbsence(w http.ResponseWriter, r *http.Request) {
-	var body engine.DateRange
-	if err := decode(w, r, &body); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	k, err := a.store.AddAbsence(r.Context(), a.author(r.Context()), r.PathValue("id"), body)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	a.relocate(r.Context())
-	writeJSON(w, http.StatusOK, k)
-}

@@ -136,6 +136,8 @@ func (a *App) staffRoutes() []route {
 		{pattern: "GET /api/inbox", handle: a.inbox, allow: people(manager), building: fromQuery, audit: engine.AuditRead},
 		{pattern: "POST /api/inbox/{id}/resolve", handle: a.resolveInbox, allow: people(manager), building: fromInbox},
 		{pattern: "POST /api/counters/{id}/absences", handle: a.addAbsence, allow: people(manager, admin), building: fromCounter, audit: engine.AuditChange},
+		{pattern: "POST /api/counters/{id}/absences/preview", handle: a.previewAbsence, allow: people(manager, admin), building: fromCounter, audit: engine.AuditRead},
+		{pattern: "DELETE /api/counters/{id}/absences/{from}", handle: a.removeAbsence, allow: people(manager, admin), building: fromCounter, audit: engine.AuditChange},
 		{pattern: "GET /api/allotments", handle: a.allotments, allow: people(manager, admin)},
 		{pattern: "GET /api/buildings/{id}/online", handle: a.getOnlineRules, allow: people(admin, manager), building: fromPathID},
 		{pattern: "PUT /api/buildings/{id}/online", handle: a.putOnlineRules, allow: people(admin), building: fromPathID, audit: engine.AuditChange},

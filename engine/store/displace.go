@@ -108,16 +108,21 @@ func isTaken(err error) bool {
 // horizon; zero if there is none. Escrowed buildings offer only this
 // site's tokens, as a booking does.
 func (t *tx) nearestFree(a engine.Appointment, now time.Time) (time.Time, error) {
-	cat := t.s.cat.Load()
+	return nearestFreeIn(t.s.cat.Load(), t.s.occ, t.s, a, now)
+}
+
+// nearestFreeIn is nearestFree's search in a given configuration and
+// occupancy, so that a preview (PreviewAbsence) searches as a move does.
+func nearestFreeIn(cat *engine.Catalog, occ engine.Occupancy, tokens engine.TokenView, a engine.Appointment, now time.Time) (time.Time, error) {
 	q := engine.Query{Building: a.Building, Services: a.Services, Channel: a.Channel, Now: now,
 		BarrierFree: a.BarrierFree, Ignore: a.ID, From: engine.Day(a.Start), Days: 1}
 	if cat.Buildings[a.Building].Escrowed() {
-		q.Tokens = t.s
+		q.Tokens = tokens
 	}
 	if engine.Day(a.Start) < engine.Day(now) {
 		q.From = engine.Day(now)
 	}
-	same, err := engine.FindSlots(cat, t.s.occ, q, 0)
+	same, err := engine.FindSlots(cat, occ, q, 0)
 	if engine.AsError(err).Code == engine.CodeInvalidField {
 		return time.Time{}, nil // a service or the building is gone: no place anywhere
 	}
@@ -134,7 +139,7 @@ func (t *tx) nearestFree(a engine.Appointment, now time.Time) (time.Time, error)
 		return time.Time{}, err
 	}
 	q.From, q.Days = first.AddDate(0, 0, 1).Format(time.DateOnly), engine.MaxSlotDays
-	later, err := engine.FindSlots(cat, t.s.occ, q, 1)
+	later, err := engine.FindSlots(cat, occ, q, 1)
 	if err != nil || len(later) == 0 {
 		return time.Time{}, err
 	}

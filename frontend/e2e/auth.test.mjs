@@ -114,8 +114,8 @@ describe('sign-in, roles, lock and devices in a real browser', () => {
     const want = {
       empfang: { main: ['empfang', 'besuche'], admin: [] },
       sachbearbeitung: { main: ['besuche', 'termin', 'tag'], admin: [] },
-      leitung: { main: ['besuche', 'termin', 'tag', 'posteingang'], admin: ['datenschutz', 'kontaktverfolgung'] },
-      admin: { main: [], admin: ['standorte', 'kontingente', 'benutzer', 'geraete', 'datenschutz', 'protokoll', 'einstellungen'] },
+      leitung: { main: ['besuche', 'termin', 'tag', 'posteingang'], admin: ['abwesenheiten', 'datenschutz', 'kontaktverfolgung'] },
+      admin: { main: [], admin: ['standorte', 'kontingente', 'abwesenheiten', 'benutzer', 'geraete', 'datenschutz', 'protokoll', 'einstellungen'] },
       datenschutz: { main: [], admin: ['datenschutz', 'kontaktverfolgung', 'auskunft', 'protokoll'] },
     };
     for (const [role, nav] of Object.entries(want)) {

@@ -15,16 +15,16 @@ describe('navRoutes', () => {
     { name: 'reception: Empfang and Besuche', session: person(['empfang']), main: ['empfang', 'besuche'], admin: [] },
     { name: 'clerk: Besuche, Termin, Tag', session: person(['sachbearbeitung']), main: ['besuche', 'termin', 'tag'], admin: [] },
     {
-      name: 'manager: also the inbox; reads the retention rules, traces contacts',
+      name: 'manager: also the inbox; absences; reads the retention rules, traces contacts',
       session: person(['leitung']),
       main: ['besuche', 'termin', 'tag', 'posteingang'],
-      admin: ['datenschutz', 'kontaktverfolgung'],
+      admin: ['abwesenheiten', 'datenschutz', 'kontaktverfolgung'],
     },
     {
       name: 'admin: only the Verwaltung menu',
       session: person(['admin']),
       main: [],
-      admin: ['standorte', 'kontingente', 'benutzer', 'geraete', 'datenschutz', 'protokoll', 'einstellungen'],
+      admin: ['standorte', 'kontingente', 'abwesenheiten', 'benutzer', 'geraete', 'datenschutz', 'protokoll', 'einstellungen'],
     },
     {
       name: 'data protection: its four screens, nothing of the daily work',
@@ -37,7 +37,7 @@ describe('navRoutes', () => {
       session: person(['empfang', 'sachbearbeitung', 'leitung', 'admin', 'datenschutz']),
       main: ['empfang', 'besuche', 'termin', 'tag', 'posteingang'],
       admin: [
-        'standorte', 'kontingente', 'benutzer', 'geraete',
+        'standorte', 'kontingente', 'abwesenheiten', 'benutzer', 'geraete',
         'datenschutz', 'kontaktverfolgung', 'auskunft', 'protokoll', 'einstellungen',
       ],
     },

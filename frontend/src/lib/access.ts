@@ -35,6 +35,8 @@ export const SCREENS: readonly ScreenAccess[] = [
   { route: 'posteingang', group: 'main', roles: [manager] },
   { route: 'standorte', group: 'admin', roles: [admin] },
   { route: 'kontingente', group: 'admin', roles: [admin] },
+  // A counter's absences: the routes allow the management and the admin.
+  { route: 'abwesenheiten', group: 'admin', roles: [manager, admin] },
   { route: 'benutzer', group: 'admin', roles: [admin] },
   { route: 'geraete', group: 'admin', roles: [admin] },
   // Data protection: the management reads the rules and traces contacts.

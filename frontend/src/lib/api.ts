@@ -71,6 +71,8 @@ export interface Counter {
   weekdays?: number[];
   /** Kept for same-day booking. */
   held_back?: boolean;
+  /** Days it is not staffed (Verwaltung → Abwesenheiten). */
+  absences?: { from: string; to?: string; reason?: string }[];
 }
 
 /** One opening interval of a calendar day (RFC 3339 with offset). */
