@@ -169,7 +169,17 @@ func (c MailConfig) Normalize() (MailConfig, error) {
 	if !validEmail(c.From) {
 		return c, InvalidRule("from", RuleFormat, "not an e-mail address: %q", c.From)
 	}
+	if !c.StartTLS && host != "localhost" && !isLoopback(host) {
+		// Without STARTTLS the password and the citizens' mails cross
+		// the network in plain text: only a server on this machine.
+		return c, InvalidRule("starttls", RuleFormat, "plain SMTP only to this machine (localhost), not to %q", host)
+	}
 	return c, nil
+}
+
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // ConfigureMailOp returns the op that makes c the mail configuration.
