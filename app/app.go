@@ -104,6 +104,7 @@ type App struct {
 	setupCode     string // creates the first admin; "" once one exists
 	auditMu       sync.Mutex
 	auditSeen     map[string]time.Time // reads written to the audit log lately (auditedLately)
+	mailer        *mailer              // sends the outbox when this site is the mail site (mail.go)
 }
 
 // Open opens the site's database (seeding the demo on request), checks the
@@ -239,6 +240,7 @@ func (a *App) startJobs() {
 	a.startRetentionJobs()
 	a.startDisplacement()
 	a.startTokenJobs()
+	a.startMail()
 	a.cron.Start()
 }
 

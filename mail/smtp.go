@@ -25,13 +25,15 @@ type Server struct {
 	Timeout time.Duration
 }
 
-// Send sends msgs over one connection, in order. err is set when no mail
-// could be sent (no connection, refused sign-in); otherwise failed[i] is
-// the error of msgs[i], nil for the mails the server took.
-func Send(ctx context.Context, srv Server, msgs []Message, now time.Time) (failed []error, err error) {
-	if len(msgs) == 0 {
-		return nil, nil
-	}
+// Conn is one connection to the SMTP server: a batch of mails goes over it.
+type Conn struct {
+	client *gomail.Client
+	from   string
+}
+
+// Dial connects (STARTTLS and sign-in as srv says); an error means no mail
+// can go now.
+func Dial(ctx context.Context, srv Server) (*Conn, error) {
 	host, portText, err := net.SplitHostPort(srv.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("smtp server %q: %w", srv.Addr, err)
@@ -61,30 +63,50 @@ func Send(ctx context.Context, srv Server, msgs []Message, now time.Time) (faile
 	if err != nil {
 		return nil, err
 	}
-	built := make([]*gomail.Msg, len(msgs))
-	failed = make([]error, len(msgs))
-	var ready []*gomail.Msg
-	for i, m := range msgs {
-		if built[i], failed[i] = build(srv.From, m, now); failed[i] == nil {
-			ready = append(ready, built[i])
-		}
-	}
 	dctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if err := client.DialWithContext(dctx); err != nil {
 		return nil, fmt.Errorf("smtp %s: %w", srv.Addr, err)
 	}
-	defer client.Close()
+	return &Conn{client: client, from: srv.From}, nil
+}
+
+// Send sends msgs in order; failed[i] is the error of msgs[i], nil for
+// the mails the server took.
+func (c *Conn) Send(msgs []Message, now time.Time) (failed []error) {
+	built := make([]*gomail.Msg, len(msgs))
+	failed = make([]error, len(msgs))
+	var ready []*gomail.Msg
+	for i, m := range msgs {
+		if built[i], failed[i] = build(c.from, m, now); failed[i] == nil {
+			ready = append(ready, built[i])
+		}
+	}
 	if len(ready) > 0 {
 		// Errors come back per message too (HasSendError).
-		_ = client.Send(ready...)
+		_ = c.client.Send(ready...)
 	}
 	for i, m := range built {
 		if m != nil && m.HasSendError() {
 			failed[i] = m.SendError()
 		}
 	}
-	return failed, nil
+	return failed
+}
+
+// Close says goodbye to the server.
+func (c *Conn) Close() error { return c.client.Close() }
+
+// Send sends msgs over one connection, in order. err is set when no mail
+// could be sent (no connection, refused sign-in); otherwise failed[i] is
+// the error of msgs[i].
+func Send(ctx context.Context, srv Server, msgs []Message, now time.Time) (failed []error, err error) {
+	c, err := Dial(ctx, srv)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	return c.Send(msgs, now), nil
 }
 
 // build makes the MIME message: text with an HTML alternative, the

@@ -221,13 +221,60 @@ func dropReason(kind string, a engine.Appointment, now time.Time) string {
 	return ""
 }
 
-// MarkSent writes that this site sent mail id (the op replicates: no other
-// site sends it again).
-func (s *Store) MarkSent(ctx context.Context, id, messageID string) error {
+// Sent is a mail this site sent.
+type Sent struct {
+	ID        string
+	MessageID string
+}
+
+// MarkSent writes that this site sent these mails, in one transaction (the
+// ops replicate: no other site sends them again).
+func (s *Store) MarkSent(ctx context.Context, sent ...Sent) error {
+	if len(sent) == 0 {
+		return nil
+	}
 	return s.write(ctx, engine.SystemAuthor, func(ctx context.Context, t *tx) error {
-		_, err := t.append(ctx, engine.MailSentOp(id, messageID, s.clock.Now()))
-		return err
+		now := s.clock.Now()
+		for _, m := range sent {
+			if _, err := t.append(ctx, engine.MailSentOp(m.ID, m.MessageID, now)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
+}
+
+// QueueReminders queues the reminder of every booked appointment of day
+// with an e-mail address, in the buildings that send reminders
+// (Booking.ReminderDayBefore); queued already, it is not queued again. It
+// returns how many it queued.
+func (s *Store) QueueReminders(ctx context.Context, day string) (int, error) {
+	n := 0
+	for _, b := range s.cat.Load().Buildings {
+		if !b.Booking.ReminderDayBefore {
+			continue
+		}
+		as, err := s.Appointments(ctx, b.ID, day)
+		if err != nil {
+			return n, err
+		}
+		err = s.write(ctx, engine.SystemAuthor, func(ctx context.Context, t *tx) error {
+			for _, a := range as {
+				if a.Status != engine.ApptBooked || a.Citizen.Email == "" {
+					continue
+				}
+				if err := t.queueMail(ctx, engine.MailReminder, a); err != nil {
+					return err
+				}
+				n++
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
 }
 
 // MarkFailed records a failed attempt of mail id and when to try again:
