@@ -39,6 +39,7 @@ type mailer struct {
 	log       *slog.Logger
 	wake      chan struct{}
 	mu        sync.Mutex
+	batchSize int // mails per batch (mailBatch)
 	// jitter spreads retries: a factor in [0.8, 1.2).
 	jitter func() float64
 	// sent is called after each mail the server took (tests).
@@ -46,7 +47,7 @@ type mailer struct {
 }
 
 func newMailer(st *store.Store, clock engine.Clock, publicURL string, log *slog.Logger) *mailer {
-	return &mailer{store: st, clock: clock, publicURL: publicURL, log: log, wake: make(chan struct{}, 1),
+	return &mailer{store: st, clock: clock, publicURL: publicURL, log: log, wake: make(chan struct{}, 1), batchSize: mailBatch,
 		jitter: func() float64 { return 0.8 + 0.4*rand.Float64() }}
 }
 
@@ -85,7 +86,7 @@ func (m *mailer) round(ctx context.Context) (int, error) {
 	if err != nil || !settings.MaySend {
 		return 0, err
 	}
-	due, err := m.store.DueMails(ctx, m.clock.Now(), mailBatch)
+	due, err := m.store.DueMails(ctx, m.clock.Now(), m.batchSize)
 	if err != nil || len(due) == 0 {
 		return 0, err
 	}
@@ -114,7 +115,7 @@ func (m *mailer) round(ctx context.Context) (int, error) {
 		if settings, err = m.store.MailSettings(ctx); err != nil || !settings.MaySend {
 			return total, err
 		}
-		if due, err = m.store.DueMails(ctx, m.clock.Now(), mailBatch); err != nil || len(due) == 0 {
+		if due, err = m.store.DueMails(ctx, m.clock.Now(), m.batchSize); err != nil || len(due) == 0 {
 			return total, err
 		}
 		n, err := m.batch(ctx, conn, due)
