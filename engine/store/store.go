@@ -53,8 +53,8 @@ type Store struct {
 	pending   []*job // writes waiting for the next transaction
 	onCommit  atomic.Pointer[func()]
 	onMail    atomic.Pointer[func()] // the sender wakes up (outbox.go)
-	seq       uint64 // the last seq this site wrote; under writeMu
-	link      link   // the hash of one of this site's ops; under writeMu
+	seq       uint64                 // the last seq this site wrote; under writeMu
+	link      link                   // the hash of one of this site's ops; under writeMu
 	// vector is Vector's answer, kept up to date by every commit: sync
 	// asks for it in every session and on every hint.
 	vectorMu  sync.Mutex
