@@ -224,8 +224,13 @@ func (a *App) startMail() {
 }
 
 // queueReminders queues tomorrow's reminders (queued once per appointment,
-// however often this runs: at start and every morning).
+// however often this runs: at start and every morning). Only the mail
+// site queues them: it sends them, and every site queuing the same
+// reminders would write one op per site for one mail.
 func (a *App) queueReminders(ctx context.Context) {
+	if s, err := a.store.MailSettings(ctx); err != nil || s.MailSite != a.cfg.Site {
+		return
+	}
 	tomorrow := a.clock.Now().In(engine.Berlin).AddDate(0, 0, 1)
 	if _, err := a.store.QueueReminders(ctx, engine.Day(tomorrow)); err != nil {
 		a.log.Error("mail: queue reminders", "err", err)
@@ -285,5 +290,18 @@ func (a *App) outbox(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	for i := range list {
+		e := &list[i]
+		e.QueuedAt, e.SentAt, e.NextAttempt = e.QueuedAt.In(engine.Berlin), inBerlin(e.SentAt), inBerlin(e.NextAttempt)
+	}
 	writeJSON(w, http.StatusOK, list)
+}
+
+// inBerlin shows a time in Berlin, as the API writes every time; zero stays
+// zero (left out).
+func inBerlin(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.In(engine.Berlin)
 }

@@ -335,3 +335,28 @@ func BenchmarkOutboxThousandMails(b *testing.B) {
 		mp.Stop()
 	}
 }
+
+// TestOnlyAnAdminNamesTheMailSite: a configuration written by an account
+// without the admin role counts at no site (the fold refuses it); the
+// gate refuses it at the API already, this is the replicated rule.
+func TestOnlyAnAdminNamesTheMailSite(t *testing.T) {
+	ctx := context.Background()
+	clock := engine.NewFixedClock(mailMonday)
+	a, b := twoSites(t, clock)
+	mp := mailpit.New(t)
+	configure(t, a, mp)
+	syncStores(t, a, b)
+	if _, err := b.ConfigureMail(ctx, engine.RoleClerk, engine.MailConfig{SMTPServer: mp.SMTP, From: "termine@soest.example"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	syncStores(t, b, a)
+	for _, s := range []*store.Store{a, b} {
+		st, err := s.MailSettings(ctx)
+		if err != nil || st.MailSite != "site-a" {
+			t.Errorf("%s: mail site %q (%v), want site-a: a clerk's configuration counts not", s.Site(), st.MailSite, err)
+		}
+	}
+	if st, _ := a.MailSettings(ctx); !st.MaySend {
+		t.Error("site-a may no longer send")
+	}
+}

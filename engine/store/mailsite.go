@@ -121,6 +121,11 @@ func (s *Store) ConfigureMail(ctx context.Context, author string, c engine.MailC
 // The sender calls it between batches, never while one is on its way, so
 // every sent marker of this site comes before its release in its log.
 func (s *Store) ReleaseMail(ctx context.Context) (bool, error) {
+	// Read first: the sender asks every few seconds, and an empty write
+	// would still wake replication.
+	if st, ok, err := s.mailState(ctx, s.db); err != nil || !ok || !st.OwesRelease(s.site) {
+		return false, err
+	}
 	released := false
 	err := s.write(ctx, engine.SystemAuthor, func(ctx context.Context, t *tx) error {
 		st, ok, err := s.mailState(ctx, t)

@@ -180,6 +180,13 @@ func (s *Store) DueMails(ctx context.Context, now time.Time, limit int) ([]DueMa
 		if err != nil {
 			return nil, err
 		}
+		if a.Token == "" && a.TokenHash != "" {
+			// The link secret is personal data, kept in the booking op's
+			// personal part only (never in the folded row).
+			if a.Token, err = linkToken(ctx, s.db, a); err != nil {
+				return nil, err
+			}
+		}
 		m.Appointment = a
 		if why := dropReason(m.Kind, a, now); why != "" {
 			drop[m.ID] = why
@@ -208,14 +215,42 @@ func (s *Store) DueMails(ctx context.Context, now time.Time, limit int) ([]DueMa
 	return out, nil
 }
 
+// linkToken reads an online booking's link token from its booking op
+// ("" once the purge erased it).
+func linkToken(ctx context.Context, q querier, a engine.Appointment) (string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT personal FROM ops WHERE entity_type = ? AND entity = ? AND kind = ?
+		AND personal IS NOT NULL`, engine.EntityAppointment, a.ID, engine.KindApptBooked)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			return "", err
+		}
+		var p struct {
+			Token string `json:"token"`
+		}
+		if json.Unmarshal(raw, &p) == nil && p.Token != "" && engine.TokenHash(p.Token) == a.TokenHash {
+			return p.Token, nil
+		}
+	}
+	return "", rows.Err()
+}
+
 // dropReason says why the mail of kind about a is never to be sent, or "".
 func dropReason(kind string, a engine.Appointment, now time.Time) string {
 	switch {
 	case a.Citizen.Email == "":
 		return DropPurged
+	case !now.Before(a.End):
+		return DropObsolete // news of an appointment that is over
 	case kind == engine.MailConfirmRequest && (a.Status != engine.ApptPreconfirmed || !now.Before(a.ExpiresAt)):
 		return DropObsolete
 	case (kind == engine.MailReminder || kind == engine.MailMoved) && a.Status == engine.ApptCancelled:
+		return DropObsolete
+	case kind == engine.MailReminder && !now.Before(a.Start):
 		return DropObsolete
 	}
 	return ""

@@ -117,3 +117,29 @@ func TestRemindersQueueOnce(t *testing.T) {
 		t.Errorf("outbox %+v, want one reminder", got)
 	}
 }
+
+// TestDueMailCarriesTheLinkToken: the link secret of an online booking is
+// in no folded row, only in its booking op's personal part; the sender
+// gets it from there for the links in the mail.
+func TestDueMailCarriesTheLinkToken(t *testing.T) {
+	ctx := context.Background()
+	s, clock, _ := newBookingStore(t)
+	r := bookingFor(hannah, at("09:30"), "reisepass")
+	r.Channel, r.Token, r.UID = engine.ChannelOnline, "secret-link-token", "uid-1"
+	a := mustBook(t, s, r)
+	if a.Token != "" {
+		if row := mustAppointment(t, s, a.ID); row.Token != "" {
+			t.Fatalf("the folded row holds the token")
+		}
+	}
+	if _, err := s.Cancel(ctx, author, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	due, err := s.DueMails(ctx, clock.Now(), 10)
+	if err != nil || len(due) != 1 {
+		t.Fatalf("due %+v %v", due, err)
+	}
+	if got := due[0].Appointment; got.Token != "secret-link-token" || got.UID != "uid-1" || got.Channel != engine.ChannelOnline {
+		t.Errorf("due appointment token %q uid %q channel %q", got.Token, got.UID, got.Channel)
+	}
+}
