@@ -14,7 +14,8 @@ const berlinTZID = "Europe/Berlin"
 // Calendar writes the iCalendar file of an appointment: one event whose
 // UID (<a.UID>@pforte) stays the same across moves while SEQUENCE
 // (a.Sequence) rises, so a calendar replaces the entry it has; METHOD
-// CANCEL with STATUS CANCELLED removes it. Times are local wall-clock
+// CANCEL with STATUS CANCELLED removes it (one SEQUENCE higher: a
+// cancellation is a change of the event, RFC 5546). Times are local wall-clock
 // times in Europe/Berlin with the zone's rules spelled out (VTIMEZONE),
 // so a calendar without a zone database still shows 09:30.
 func Calendar(a engine.Appointment, b engine.Building, services []engine.Service, cancelled bool) ([]byte, error) {
@@ -32,7 +33,11 @@ func Calendar(a engine.Appointment, b engine.Building, services []engine.Service
 		uid = a.ID
 	}
 	ev := cal.AddEvent(uid + "@pforte")
-	ev.SetSequence(a.Sequence)
+	seq := a.Sequence
+	if cancelled {
+		seq++
+	}
+	ev.SetSequence(seq)
 	ev.SetDtStampTime(a.BookedAt)
 	local := func(p ics.ComponentProperty, t interface{ Format(string) string }) {
 		ev.SetProperty(p, t.Format("20060102T150405"), ics.WithTZID(berlinTZID))

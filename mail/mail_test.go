@@ -168,7 +168,8 @@ func TestCalendarKeepsUIDAndCountsMoves(t *testing.T) {
 		t.Errorf("want one VTIMEZONE with the DST rules:\n%s", b)
 	}
 	c, _ := mail.Calendar(a, rathaus(), services(), true)
-	if !strings.Contains(string(c), "METHOD:CANCEL") || !strings.Contains(string(c), "STATUS:CANCELLED") {
+	if !strings.Contains(string(c), "METHOD:CANCEL") || !strings.Contains(string(c), "STATUS:CANCELLED") ||
+		!strings.Contains(string(c), "SEQUENCE:3") || !strings.Contains(string(c), "UID:appt-0@pforte") {
 		t.Errorf("cancelled calendar:\n%s", c)
 	}
 }
