@@ -4,8 +4,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"pforte/engine"
+	"pforte/internal/mailpit"
 )
 
 // mailSettings is what GET and PUT /api/settings/mail answer.
@@ -97,4 +99,41 @@ func TestMailSettingsKeepThePasswordHere(t *testing.T) {
 	}
 	admin.get(t, "/api/settings/mail/outbox").want(t, http.StatusOK, &list)
 	admin.get(t, "/api/settings/mail/outbox?status=nonsense").wantError(t, http.StatusBadRequest, engine.CodeInvalidField, "status")
+}
+
+// TestCancelMailLeavesTheRunningSite: the whole way through a running
+// site: the admin names the SMTP server, a clerk cancels a booking of a
+// citizen with an e-mail address, and the sender (woken by the commit)
+// delivers the mail with its calendar file.
+func TestCancelMailLeavesTheRunningSite(t *testing.T) {
+	s := openDemo(t)
+	mp := mailpit.New(t)
+	s.as(t, "admin").do(t, http.MethodPut, "/api/settings/mail", strings.NewReader(
+		`{"smtp_server":"`+mp.SMTP+`","from":"termine@soest.example","starttls":false}`)).want(t, http.StatusOK, nil)
+	clerk := s.as(t, engine.RoleClerk)
+	ap := clerk.mustBook(t, bookBody(berlin(today, "11:00"), klaus, "personalausweis"))
+	clerk.post(t, "/api/appointments/"+ap.ID+"/cancel", "").want(t, http.StatusOK, nil)
+
+	deadline := time.Now().Add(15 * time.Second)
+	var msgs []mailpit.Summary
+	for len(msgs) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond) // the sender runs on its own; it is woken, not clocked
+		msgs = mp.Messages()
+	}
+	if len(msgs) != 1 || msgs[0].To[0].Address != klaus.Email || !strings.Contains(msgs[0].Subject, "abgesagt") {
+		t.Fatalf("mailpit holds %+v, want the cancellation to %s", msgs, klaus.Email)
+	}
+	m := mp.Message(msgs[0].ID)
+	if len(m.Attachments) != 1 || !strings.Contains(string(mp.PartData(m.ID, m.Attachments[0].PartID)), "METHOD:CANCEL") {
+		t.Errorf("attachments %+v, want the cancelling calendar file", m.Attachments)
+	}
+	var st mailSettings
+	admin := s.as(t, "admin")
+	for admin.get(t, "/api/settings/mail").want(t, http.StatusOK, &st); st.Outbox.Sent != 1 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond) // the sent marker follows the server's answer
+		admin.get(t, "/api/settings/mail").want(t, http.StatusOK, &st)
+	}
+	if st.Outbox.Sent != 1 || st.Outbox.Queued != 0 {
+		t.Errorf("outbox counts %+v, want one sent", st.Outbox)
+	}
 }
