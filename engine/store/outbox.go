@@ -75,8 +75,9 @@ func (t *tx) refoldMail(ctx context.Context, id string, ops []engine.Op) error {
 	if err != nil {
 		return err
 	}
-	if ok && !m.SentAt.IsZero() {
-		// A sent mail goes with its appointment's personal data.
+	if ok {
+		// A mail goes with its appointment's personal data: sent, it is
+		// history; unsent, it can never be sent.
 		gone, err := personalGone(ctx, t, m.Appointment)
 		if err != nil {
 			return err
@@ -106,13 +107,14 @@ func personalGone(ctx context.Context, q querier, appointment string) (bool, err
 	return err == nil && name.String == "", err
 }
 
-// forgetMails deletes the sent mails of appointments whose personal data
-// was just erased; an unsent one is dropped by the sender, never sent.
+// forgetMails deletes the mails of appointments whose personal data was
+// just erased: the sent ones are history, the unsent ones can never be
+// sent, and a failed one's last error may quote the address.
 func (t *tx) forgetMails(ctx context.Context, appointments []any) error {
 	if len(appointments) == 0 {
 		return nil
 	}
-	_, err := t.ExecContext(ctx, `DELETE FROM outbox WHERE sent_at IS NOT NULL AND appointment IN (?`+
+	_, err := t.ExecContext(ctx, `DELETE FROM outbox WHERE appointment IN (?`+
 		strings.Repeat(", ?", len(appointments)-1)+`)`, appointments...)
 	return err
 }
@@ -202,7 +204,8 @@ func (s *Store) DueMails(ctx context.Context, now time.Time, limit int) ([]DueMa
 	if len(drop) > 0 {
 		err := s.writeReceived(ctx, func(ctx context.Context, t *tx) error {
 			for id, why := range drop {
-				if _, err := t.ExecContext(ctx, `UPDATE outbox SET dropped = ? WHERE id = ?`, why, id); err != nil {
+				// The last error may quote the address: it goes too.
+				if _, err := t.ExecContext(ctx, `UPDATE outbox SET dropped = ?, last_error = NULL WHERE id = ?`, why, id); err != nil {
 					return err
 				}
 			}
