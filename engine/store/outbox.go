@@ -174,10 +174,14 @@ func (s *Store) DueMails(ctx context.Context, now time.Time, limit int) ([]DueMa
 	}
 	out := due[:0]
 	drop := map[string]string{}
+	var later []string
 	for _, m := range due {
 		a, err := appointment(ctx, s.db, m.Mail.Appointment)
 		if engine.AsError(err).Code == engine.CodeNotFound {
-			continue // not here yet
+			// Not shown here yet (a booking waits for what its booker had
+			// seen): it waits a minute, not holding up the mails behind it.
+			later = append(later, m.ID)
+			continue
 		}
 		if err != nil {
 			return nil, err
@@ -201,8 +205,14 @@ func (s *Store) DueMails(ctx context.Context, now time.Time, limit int) ([]DueMa
 		}
 		out = append(out, m)
 	}
-	if len(drop) > 0 {
+	if len(drop) > 0 || len(later) > 0 {
 		err := s.writeReceived(ctx, func(ctx context.Context, t *tx) error {
+			for _, id := range later {
+				if _, err := t.ExecContext(ctx, `UPDATE outbox SET next_attempt = ? WHERE id = ?`,
+					now.Add(time.Minute).UnixMilli(), id); err != nil {
+					return err
+				}
+			}
 			for id, why := range drop {
 				// The last error may quote the address: it goes too.
 				if _, err := t.ExecContext(ctx, `UPDATE outbox SET dropped = ?, last_error = NULL WHERE id = ?`, why, id); err != nil {
