@@ -17,8 +17,8 @@ import (
 // Mail to citizens: the outbox is a fold of ops (engine/mail.go,
 // store/outbox.go); here the mail site sends it. The sender wakes every few
 // seconds and whenever a transaction queued a mail (or the mail site
-// changed), sends what is due over one SMTP connection per batch, and backs
-// off per mail when the server does not take it.
+// changed), sends what is due in batches over one SMTP connection per
+// round, and backs off per mail when the server does not take it.
 
 const (
 	mailTick      = 5 * time.Second
@@ -61,14 +61,14 @@ func (m *mailer) poke() {
 }
 
 // backoff is the wait after the n-th failed attempt: a minute, doubling,
-// at most an hour, with jitter.
+// with jitter (so a thousand mails that failed together do not all knock
+// at once), at most an hour.
 func (m *mailer) backoff(n int) time.Duration {
 	d := mailBackoff
 	for i := 1; i < n && d < mailMaxWait; i++ {
 		d *= 2
 	}
-	d = min(d, mailMaxWait)
-	return time.Duration(float64(d) * m.jitter())
+	return min(time.Duration(float64(d)*m.jitter()), mailMaxWait)
 }
 
 // round releases the mail site if this site owes it, then, if this site
