@@ -360,3 +360,19 @@ func TestOnlyAnAdminNamesTheMailSite(t *testing.T) {
 		t.Error("site-a may no longer send")
 	}
 }
+
+func TestBackoffDoublesToAnHour(t *testing.T) {
+	m := testMailer(nil, nil)
+	for _, tt := range []struct {
+		attempt int
+		want    time.Duration
+	}{{1, time.Minute}, {2, 2 * time.Minute}, {3, 4 * time.Minute}, {6, 32 * time.Minute}, {7, time.Hour}, {40, time.Hour}} {
+		if got := m.backoff(tt.attempt); got != tt.want {
+			t.Errorf("attempt %d: wait %v, want %v", tt.attempt, got, tt.want)
+		}
+	}
+	m.jitter = func() float64 { return 1.19 }
+	if got := m.backoff(7); got != time.Hour {
+		t.Errorf("with jitter at the cap: %v, want an hour at most", got)
+	}
+}
