@@ -23,9 +23,12 @@ import (
 // earlier mail site has written mail.released after it folded that change
 // (or is revoked). An origin's ops arrive in order, so a site that holds an
 // earlier mail site's release holds every sent marker that site wrote
-// before it. (Known gap: two admins naming two different mail sites at
-// once on both sides of a network split each get a mail site until the
-// split heals.)
+// before it. Two admins naming two mail sites at once on both sides of a
+// network split are covered too while an earlier mail site exists: its
+// release reaches one side only. (Known gap: when none is awaited, the
+// very first configuration or every earlier mail site revoked, both
+// sides send until the split heals, and a mail queued before the split
+// may go out twice.)
 
 // Mail op kinds and entity type.
 const (

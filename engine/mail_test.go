@@ -102,3 +102,36 @@ func TestFoldMailFirstSentCounts(t *testing.T) {
 		t.Error("a sent marker alone is no mail")
 	}
 }
+
+// TestMailSitesNamedOnBothSidesOfASplit: m was the mail site; during a
+// split, x is named on m's side and y on the other. m's release reaches
+// x's side only, so y sends nothing until the split heals, and then the
+// later configuration wins and waits for the other's release.
+func TestMailSitesNamedOnBothSidesOfASplit(t *testing.T) {
+	base := &mailLog{at: opTime}
+	base.configure("m", "m")
+	side1 := &mailLog{at: base.at, ops: append([]Op(nil), base.ops...)}
+	side2 := &mailLog{at: base.at, ops: append([]Op(nil), base.ops...)}
+	side1.configure("x", "x")
+	side1.release("m")
+	side2.configure("y", "y")
+	if !side1.state().MaySend("x", none) {
+		t.Error("x, with m's release, may not send")
+	}
+	if side2.state().MaySend("y", none) {
+		t.Error("y sends without m's release")
+	}
+	// Healed: every op of both sides; the seqs of one log are renumbered
+	// per origin, as each origin wrote them.
+	healed := &mailLog{at: side2.at}
+	seqs := map[string]uint64{}
+	for _, op := range append(side1.ops, side2.ops[len(base.ops):]...) {
+		seqs[op.Origin]++
+		op.Seq = seqs[op.Origin]
+		healed.ops = append(healed.ops, op)
+	}
+	st := healed.state()
+	if st.Config.Site != "y" || st.MaySend("y", none) || !st.OwesRelease("x") {
+		t.Errorf("healed: mail site %s, may y send %v, owes x %v", st.Config.Site, st.MaySend("y", none), st.OwesRelease("x"))
+	}
+}
