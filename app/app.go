@@ -104,6 +104,7 @@ type App struct {
 	setupCode     string // creates the first admin; "" once one exists
 	auditMu       sync.Mutex
 	auditSeen     map[string]time.Time // reads written to the audit log lately (auditedLately)
+	mailer        *mailer              // sends the outbox when this site is the mail site (mail.go)
 	// public: the citizens' listener's limits and proof of work (public.go).
 	public *publicLimits
 }
@@ -251,6 +252,7 @@ func (a *App) startJobs() {
 		defer a.bg.Done()
 		a.expireUnconfirmed(context.Background())
 	}()
+	a.startMail()
 	a.cron.Start()
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"pforte/engine"
+	"pforte/mail"
 )
 
 // The citizens' side (pforte serve --public-listen): the booking pages under
@@ -390,7 +391,6 @@ func (a *App) publicBook(w http.ResponseWriter, r *http.Request) {
 		a.publicFail(w, r, err)
 		return
 	}
-	a.wakeMail()
 	writeJSON(w, http.StatusAccepted, map[string]string{"status": ap.Status, "expires_at": apiTime(ap.ExpiresAt)})
 }
 
@@ -467,7 +467,6 @@ func (a *App) publicConfirm(w http.ResponseWriter, r *http.Request) {
 		if e := engine.AsError(err); e.Code == engine.CodeInvalidState && e.Rule == "appointment_booked" {
 			return a.store.ByToken(ctx, token) // the link followed twice: it is confirmed
 		}
-		a.wakeMail()
 		return ap, err
 	})
 }
@@ -478,7 +477,6 @@ func (a *App) publicCancel(w http.ResponseWriter, r *http.Request) {
 		if e := engine.AsError(err); e.Code == engine.CodeInvalidState && e.Rule == "appointment_cancelled" {
 			return a.store.ByToken(ctx, token) // cancelled already: say so, as a success
 		}
-		a.wakeMail()
 		return ap, err
 	})
 }
@@ -513,4 +511,17 @@ func (a *App) expireUnconfirmed(ctx context.Context) {
 	if n > 0 {
 		a.log.Info("unconfirmed bookings expired", "count", n)
 	}
+}
+
+// calendarFile is the booking's calendar file as the mails attach it: the
+// same UID through moves, METHOD:CANCEL once it is cancelled.
+func (a *App) calendarFile(ap engine.Appointment) ([]byte, error) {
+	cat := a.store.Catalog()
+	var services []engine.Service
+	for _, id := range ap.Services {
+		if s, ok := cat.Services[id]; ok {
+			services = append(services, s)
+		}
+	}
+	return mail.Calendar(ap, cat.Buildings[ap.Building], services, ap.Status == engine.ApptCancelled)
 }

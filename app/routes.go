@@ -118,6 +118,9 @@ func (a *App) staffRoutes() []route {
 		{pattern: "DELETE /api/print/jobs/{id}", handle: a.deletePrintJob, allow: people(reception, clerk, manager, admin)},
 		{pattern: "GET /api/settings/printers", handle: a.printerSettings, allow: everyone()},
 		{pattern: "PUT /api/settings/printers", handle: a.putPrinterSettings, allow: people(admin), audit: engine.AuditChange},
+		{pattern: "GET /api/settings/mail", handle: a.mailSettings, allow: people(admin)},
+		{pattern: "PUT /api/settings/mail", handle: a.putMailSettings, allow: people(admin), audit: engine.AuditChange},
+		{pattern: "GET /api/settings/mail/outbox", handle: a.outbox, allow: people(admin)},
 
 		{pattern: "GET /api/calendar", handle: a.calendar, allow: people(appts...), building: fromQuery},
 		{pattern: "GET /api/slots", handle: a.slots, allow: people(appts...), building: fromQuery},

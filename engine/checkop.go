@@ -110,6 +110,11 @@ var opChecks = map[string]func(Op) error{
 
 	KindPersonalErased: data(func(e Erasure) error { _, err := e.Normalize(); return err }),
 
+	KindMailQueued:     checkMailOp,
+	KindMailSent:       checkMailOp,
+	KindMailConfigured: checkMailOp,
+	KindMailReleased:   checkMailOp,
+
 	KindSiteEnrolled: data(CheckEnrollment),
 	KindSiteRevoked: data(func(r SiteRevocation) error {
 		if err := checkText("site", r.Site, MaxIDLen, true); err != nil {

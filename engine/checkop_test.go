@@ -75,6 +75,10 @@ func goodOps(t *testing.T) map[string]Op {
 		"hold lifted":         LiftHoldOp("h1", "datenschutz", opTime),
 		"erasure":             ErasureOp("e1", Erasure{IDs: []string{"v1"}, Reason: "Antrag nach Art. 17"}),
 		"building, no tokens": DefineOp(KindBuildingDefined, "rathaus-2", Building{ID: "rathaus-2", SlotMinutes: 15, TicketPrefix: "B"}),
+		"mail queued":         QueueMail(MailMoved, Appointment{ID: "a1", Building: "rathaus-1"}, opTime),
+		"mail sent":           MailSentOp(MailID(MailMoved, "a1"), "moved.a1@pforte", opTime),
+		"mail configured":     ConfigureMailOp(MailConfig{Site: "rathaus", SMTPServer: "mail.soest.example:587", From: "termine@soest.example", Username: "pforte", StartTLS: true}),
+		"mail released":       MailState{Config: MailConfig{Site: "filiale"}, Latest: mailOrder{HLC: 7, Origin: "filiale", Seq: 3}}.ReleaseMailOp("rathaus", opTime),
 	}
 	for name, op := range ops {
 		if len(op.Personal) > 0 {
@@ -173,6 +177,14 @@ func TestCheckOpRefusesWhatLocalInputRefuses(t *testing.T) {
 		{"unknown kind", func() Op { op := good["leave"]; op.Kind = "visit.renamed"; return op }(), "kind"},
 		{"data that does not decode", func() Op { op := good["leave"]; op.Data = json.RawMessage(`{"at":"soon"}`); return op }(), "data"},
 		{"visit without a personal part, never erased", func() Op { op := good["visit"]; op.Personal = nil; return op }(), "personal"},
+		{"mail of an unknown kind", set("mail queued", false, "kind", "newsletter"), "kind"},
+		{"mail filed under another entity", func() Op { op := good["mail queued"]; op.Entity = "moved:a2"; return op }(), "entity"},
+		{"mail with a personal part", func() Op { op := good["mail queued"]; op.Personal = json.RawMessage(`{"email":"x@y.de"}`); return op }(), "personal"},
+		{"sent marker with U+202E", set("mail sent", false, "message_id", "a1\u202e@pforte"), "message_id"},
+		{"mail server without a port", set("mail configured", false, "smtp_server", "mail.soest.example"), "smtp_server"},
+		{"mail sender not an address", set("mail configured", false, "from", "Stadt Soest"), "from"},
+		{"plain SMTP to another machine", set("mail configured", false, "starttls", false), "starttls"},
+		{"release of no site", set("mail released", false, "site", ""), "site"},
 		{"personal part that does not decode", func() Op { op := good["visit"]; op.Personal = json.RawMessage(`[1]`); return op }(), "personal"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

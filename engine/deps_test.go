@@ -19,6 +19,9 @@ func TestDependencies(t *testing.T) {
 		{"pforte/engine/store", []string{"pforte/app", "pforte/sync", "pforte/printing", "github.com/wailsapp/", "runtime/cgo"}},
 		{"pforte/printing", []string{"pforte/app", "pforte/sync", "pforte/engine/store", "database/sql", "github.com/wailsapp/"}},
 		{"pforte/sync", []string{"pforte/app", "pforte/printing", "github.com/wailsapp/"}},
+		// The citizens' mails: rendering and SMTP only, no database.
+		{"pforte/mail", []string{"pforte/app", "pforte/sync", "pforte/printing", "pforte/engine/store", "database/sql",
+			"modernc.org/", "github.com/wailsapp/", "runtime/cgo"}},
 		// The headless binary has no Wails code and needs no cgo.
 		{"pforte", []string{"github.com/wailsapp/", "runtime/cgo"}},
 	}

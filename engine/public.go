@@ -104,10 +104,3 @@ func MoveRequest(a Appointment, start time.Time) BookingRequest {
 	return BookingRequest{Building: a.Building, Services: a.Services, Start: start, Channel: a.Channel,
 		Citizen: a.Citizen, BarrierFree: a.BarrierFree, Token: a.Token, UID: a.UID, Sequence: a.Sequence + 1}
 }
-
-// Mail kinds the public flow queues (the outbox, mail.go).
-const (
-	MailConfirmRequest = "confirm_request"
-	MailConfirmation   = "confirmation"
-	MailCancelled      = "cancelled"
-)

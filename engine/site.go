@@ -137,15 +137,26 @@ var authorityRoles = map[string][]string{
 	KindDeviceRevoked:   {RoleAdmin},
 	KindSiteEnrolled:    {RoleAdmin},
 	KindSiteRevoked:     {RoleAdmin},
+	KindMailConfigured:  {RoleAdmin},
 }
 
 // AuthorityKind reports whether ops of kind count only when their author
 // may write them (Authorize).
 func AuthorityKind(kind string) bool { _, ok := authorityRoles[kind]; return ok }
 
-// AuthorityEntityTypes are the entity types of the authority kinds.
+// AuthorityEntityTypes are the entity types of the authority kinds. The
+// mail configuration is one entity of type mail (MailConfigEntity), not
+// the type: AuthorityEntity says so.
 var AuthorityEntityTypes = []string{EntityBuilding, EntityService, EntityStaff, EntityCounter, EntityRoom,
 	EntityAccount, EntityDevice, EntitySite}
+
+// AuthorityEntity reports whether an entity's ops may be refused by
+// Authorize: those of the authority types, and the mail configuration
+// (whose type also holds every queued mail, far too many to decide again
+// on every authority op).
+func AuthorityEntity(typ, id string) bool {
+	return slices.Contains(AuthorityEntityTypes, typ) || (typ == EntityMail && id == MailConfigEntity)
+}
 
 // OpRef names an op.
 type OpRef struct {

@@ -17,6 +17,19 @@ for g in "$@"; do
 		fi
 	done
 done
+# The test group also needs a real SMTP server: mailpit, built from the Go
+# module proxy into bin/tools (not a dependency of Pforte, so not in go.mod).
+# The mail tests look for it there.
+for g in "$@"; do
+	if [[ $g == test ]]; then
+		root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+		if [[ ! -x "$root/bin/tools/mailpit" ]]; then
+			echo "install-deps: installing mailpit into bin/tools"
+			(cd "$root" && GOBIN="$root/bin/tools" GOFLAGS=-mod=mod go install github.com/axllent/mailpit@v1.33.1)
+		fi
+	fi
+done
+
 [[ ${#want[@]} -eq 0 ]] && exit 0
 
 sudo=""

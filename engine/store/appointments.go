@@ -212,17 +212,22 @@ func (s *Store) Move(ctx context.Context, author, id string, start time.Time) (e
 		if err != nil {
 			return err
 		}
-		_, err = t.append(ctx, op)
-		return err
+		if _, err = t.append(ctx, op); err != nil {
+			return err
+		}
+		return t.queueMail(ctx, engine.MailMoved, a)
 	})
 	return a, err
 }
 
 // Cancel cancels an appointment; its place is free at once.
 func (s *Store) Cancel(ctx context.Context, author, id string) (engine.Appointment, error) {
-	return s.changeAppointment(ctx, author, id, func(_ *tx, a engine.Appointment, now time.Time) (engine.Op, error) {
+	a, err := s.changeAppointment(ctx, author, id, func(_ *tx, a engine.Appointment, now time.Time) (engine.Op, error) {
 		return engine.Cancel(a, now)
+	}, func(ctx context.Context, t *tx, a engine.Appointment) error {
+		return t.queueMail(ctx, engine.MailCancelled, a)
 	})
+	return a, err
 }
 
 // Serve marks an appointment served.
@@ -393,8 +398,11 @@ func (t *tx) nextTicket(ctx context.Context, b engine.Building, day string) (str
 	return fmt.Sprintf("%s-%03d", prefix, n+1), nil
 }
 
+// changeAppointment appends the op decide returns for appointment id; then
+// runs each of after with the changed appointment, in the same transaction.
 func (s *Store) changeAppointment(ctx context.Context, author, id string,
-	decide func(*tx, engine.Appointment, time.Time) (engine.Op, error)) (engine.Appointment, error) {
+	decide func(*tx, engine.Appointment, time.Time) (engine.Op, error),
+	after ...func(context.Context, *tx, engine.Appointment) error) (engine.Appointment, error) {
 	now := s.clock.Now()
 	var a engine.Appointment
 	err := s.write(ctx, author, func(ctx context.Context, t *tx) error {
@@ -410,6 +418,11 @@ func (s *Store) changeAppointment(ctx context.Context, author, id string,
 			return err
 		}
 		a = t.appointments[id]
+		for _, f := range after {
+			if err := f(ctx, t, a); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	return a, err

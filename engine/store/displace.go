@@ -88,6 +88,9 @@ func (s *Store) relocate(ctx context.Context, author string, d engine.Displaceme
 		if _, err := t.append(ctx, engine.AddInboxOp(note, now)); err != nil {
 			return err
 		}
+		if err := t.queueMail(ctx, engine.MailMoved, a); err != nil {
+			return err
+		}
 		moved = true
 		return nil
 	})

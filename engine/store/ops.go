@@ -271,6 +271,8 @@ func (t *tx) refoldOps(ctx context.Context, typ, id string, ops []engine.Op) err
 		return t.refoldTokens(ctx, id, ops)
 	case engine.EntityInbox:
 		return t.refoldInbox(ctx, id, ops)
+	case engine.EntityMail:
+		return t.refoldMail(ctx, id, ops)
 	case engine.EntityAppointment:
 		a, ok, err := engine.FoldAppointment(id, ops)
 		if err != nil {

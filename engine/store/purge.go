@@ -221,6 +221,9 @@ func (t *tx) eraseMany(ctx context.Context, keys []entityKey) error {
 			return err
 		}
 	}
+	if err := t.forgetMails(ctx, byType[engine.EntityAppointment]); err != nil {
+		return err
+	}
 	return t.refoldMany(ctx, keys)
 }
 
@@ -229,6 +232,11 @@ func (t *tx) erase(ctx context.Context, typ, id string) error {
 	if _, err := t.ExecContext(ctx, `UPDATE ops SET personal = NULL WHERE entity_type = ? AND entity = ? AND personal IS NOT NULL`,
 		typ, id); err != nil {
 		return err
+	}
+	if typ == engine.EntityAppointment {
+		if err := t.forgetMails(ctx, []any{id}); err != nil {
+			return err
+		}
 	}
 	return t.refold(ctx, typ, id)
 }

@@ -413,6 +413,7 @@ var knownKinds = map[string]bool{
 	engine.KindDeviceAdded: true, engine.KindDevicePaired: true, engine.KindDeviceRevoked: true,
 	engine.KindAuditRecorded: true, engine.KindHoldPlaced: true, engine.KindHoldLifted: true,
 	engine.KindPersonalErased: true, engine.KindSiteEnrolled: true, engine.KindSiteRevoked: true,
+	engine.KindMailQueued: true, engine.KindMailSent: true, engine.KindMailConfigured: true, engine.KindMailReleased: true,
 }
 
 // wellFormed checks that an op can be stored and folded. A remote op that
@@ -440,7 +441,7 @@ func wellFormed(op engine.Op) error {
 	if _, config := configTables[typ]; !config && typ != engine.EntityVisit && typ != engine.EntityAppointment &&
 		typ != engine.EntityTokens && typ != engine.EntityInbox && typ != engine.EntityAccount &&
 		typ != engine.EntityDevice && typ != engine.EntityAudit && typ != engine.EntityHold && typ != engine.EntityErasure &&
-		typ != engine.EntitySite {
+		typ != engine.EntitySite && typ != engine.EntityMail {
 		return fmt.Errorf("unknown entity type %q", typ)
 	}
 	if !knownKinds[op.Kind] {
@@ -471,6 +472,8 @@ func wellFormed(op engine.Op) error {
 		_, err = engine.DecodeErasure(op)
 	case engine.EntitySite:
 		_, _, err = engine.FoldSite(op.Entity, []engine.Op{op})
+	case engine.EntityMail:
+		err = engine.DecodeMailOp(op)
 	case engine.EntityBuilding:
 		err = decodes[engine.Building](op.Data)
 	case engine.EntityService:

@@ -501,6 +501,10 @@ func (t *tx) counted(typ, id string, ops []engine.Op) []engine.Op {
 // authorityTypes in SQL.
 var authorityTypesSQL = "'" + strings.Join(engine.AuthorityEntityTypes, "', '") + "'"
 
+// authorityOpsSQL selects the ops Authorize decides on (engine.AuthorityEntity).
+var authorityOpsSQL = `entity_type IN (` + authorityTypesSQL + `) OR (entity_type = '` + engine.EntityMail +
+	`' AND entity = '` + engine.MailConfigEntity + `')`
+
 // reauthorize decides again which authority ops the fold refuses
 // (engine.Authorize) after this transaction stored one, records the
 // decisions in refused_ops and returns the entities whose ops changed
@@ -508,7 +512,7 @@ var authorityTypesSQL = "'" + strings.Join(engine.AuthorityEntityTypes, "', '") 
 // author could do at every later point of the log, so all of them are
 // decided again; they are few (configuration, accounts, devices, sites).
 func (t *tx) reauthorize(ctx context.Context) ([]entityKey, error) {
-	rows, err := t.QueryContext(ctx, `SELECT `+opColumns+` FROM ops WHERE entity_type IN (`+authorityTypesSQL+`)`)
+	rows, err := t.QueryContext(ctx, `SELECT `+opColumns+` FROM ops WHERE `+authorityOpsSQL)
 	if err != nil {
 		return nil, err
 	}
@@ -532,7 +536,7 @@ func (t *tx) reauthorize(ctx context.Context) ([]entityKey, error) {
 	// Drop what is counted now (authority refusals only: a refusal of
 	// engine.CheckOp stays).
 	for k, refs := range t.refused {
-		if !slices.Contains(engine.AuthorityEntityTypes, k.typ) {
+		if !engine.AuthorityEntity(k.typ, k.id) {
 			continue
 		}
 		for ref, reason := range refs {

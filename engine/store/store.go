@@ -52,8 +52,9 @@ type Store struct {
 	pendingMu sync.Mutex
 	pending   []*job // writes waiting for the next transaction
 	onCommit  atomic.Pointer[func()]
-	seq       uint64 // the last seq this site wrote; under writeMu
-	link      link   // the hash of one of this site's ops; under writeMu
+	onMail    atomic.Pointer[func()] // the sender wakes up (outbox.go)
+	seq       uint64                 // the last seq this site wrote; under writeMu
+	link      link                   // the hash of one of this site's ops; under writeMu
 	// vector is Vector's answer, kept up to date by every commit: sync
 	// asks for it in every session and on every hint.
 	vectorMu  sync.Mutex

@@ -151,6 +151,9 @@ func (s *Store) runBatch(batch []*job) {
 	if f := s.onCommit.Load(); f != nil && len(ran) > 0 {
 		(*f)()
 	}
+	if f := s.onMail.Load(); f != nil && learnt.mailChanged {
+		(*f)()
+	}
 	finish(ran, s.committed(&learnt))
 }
 
@@ -173,6 +176,7 @@ type effects struct {
 	sitesChanged      bool // enrollments, revocations, the root (sites.go)
 	opsDropped        bool // a revocation dropped ops after its cut: the vector is read again
 	refusedChanged    bool // the ops the fold refuses
+	mailChanged       bool // the outbox or the mail site: the sender wakes up
 	// refused: the ops the fold refuses, as this write leaves them (nil:
 	// unchanged)
 	refused map[entityKey]map[engine.OpRef]string
@@ -201,6 +205,7 @@ func (e *effects) merge(o *effects) {
 	e.sitesChanged = e.sitesChanged || o.sitesChanged
 	e.opsDropped = e.opsDropped || o.opsDropped
 	e.refusedChanged = e.refusedChanged || o.refusedChanged
+	e.mailChanged = e.mailChanged || o.mailChanged
 	if o.refused != nil {
 		e.refused = o.refused
 	}
