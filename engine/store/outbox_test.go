@@ -116,18 +116,16 @@ func TestRemindersQueueOnce(t *testing.T) {
 }
 
 // TestDueMailCarriesTheLinkToken: the link secret of an online booking is
-// in no folded row, only in its booking op's personal part; the sender
-// gets it from there for the links in the mail.
+// personal data (its booking op's personal part, and the folded row that
+// moves copy it from); the sender gets it for the links in the mail.
 func TestDueMailCarriesTheLinkToken(t *testing.T) {
 	ctx := context.Background()
 	s, clock, _ := newBookingStore(t)
 	r := bookingFor(hannah, at("09:30"), "reisepass")
 	r.Channel, r.Token, r.UID = engine.ChannelOnline, "secret-link-token", "uid-1"
 	a := mustBook(t, s, r)
-	if a.Token != "" {
-		if row := mustAppointment(t, s, a.ID); row.Token != "" {
-			t.Fatalf("the folded row holds the token")
-		}
+	if row := mustAppointment(t, s, a.ID); row.Token != "secret-link-token" || row.TokenHash != engine.TokenHash("secret-link-token") {
+		t.Fatalf("the folded row has token %q hash %q", row.Token, row.TokenHash)
 	}
 	if _, err := s.Cancel(ctx, author, a.ID); err != nil {
 		t.Fatal(err)
