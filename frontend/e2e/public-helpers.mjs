@@ -90,13 +90,14 @@ export async function bookOnPublicPage(page, baseURL, { building, services, name
   await waitForText(page, 'Nächster freier Termin');
   if (fromCalendar) {
     await tabTo(page, 'the calendar', (f) => !!f.day);
-    // Move right until a day with free times other than the focused one.
-    const start = (await page.evaluate(focusInfo)).day;
-    for (let i = 0; i < 62; i++) {
+    // The calendar opens on the earliest free day: move right to the next
+    // day with free times.
+    let found = false;
+    for (let i = 0; i < 62 && !found; i++) {
       await page.keyboard.press('ArrowRight');
-      const f = await page.evaluate(focusInfo);
-      if (f.day !== start && !f.disabled) break;
+      found = !(await page.evaluate(focusInfo)).disabled;
     }
+    if (!found) throw new Error('keyboard: no second day with free times in the calendar');
     await page.keyboard.press('Enter');
     await page.locator('#times-heading').waitFor({ timeout: 10_000 });
     await tabTo(page, 'a free time', (f) => f.tag === 'button' && /\d\d:\d\d Uhr/.test(f.text) && f.text.includes('–'));
