@@ -59,11 +59,12 @@ export const m = {
   required: '(Pflichtfeld)',
   errorSummary: 'Bitte prüfen Sie Ihre Angaben:',
 
-  doneHeading: 'Fast geschafft',
+  doneHeading: 'Bitte bestätigen Sie Ihren Termin',
   done: (email: string, minutes: number) =>
     `Fast geschafft: Wir haben Ihnen eine E-Mail an ${email} geschickt. Bitte bestätigen Sie den Termin innerhalb von ${minutes} ${minutes === 1 ? 'Minute' : 'Minuten'} über den Link in der E-Mail, sonst verfällt er.`,
   doneNoMail: 'Keine E-Mail bekommen? Bitte sehen Sie auch im Spam-Ordner nach.',
   bookAnother: 'Einen weiteren Termin buchen',
+  bookNew: 'Neuen Termin buchen',
 
   // The token pages.
   bookingHeading: 'Ihr Termin',
