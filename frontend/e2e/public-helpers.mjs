@@ -69,7 +69,11 @@ function germanDate(d) {
  */
 export async function bookOnPublicPage(page, baseURL, { building, services, name, birthDate, email, phone = '', fromCalendar = false }) {
   const root = String(baseURL).replace(/\/+$/, '');
-  await page.goto(`${root}/buchen/#/`);
+  const url = `${root}/buchen/#/`;
+  const again = page.url() === url;
+  await page.goto(url);
+  // The same URL again is only a fragment navigation: start the flow afresh.
+  if (again) await page.reload();
   await page.locator('h1').first().waitFor({ timeout: 20_000 });
   await page.waitForFunction(() => !document.querySelector('main [role="status"]'), null, { timeout: 20_000 });
 

@@ -97,6 +97,8 @@ export function tokenProblem(err: unknown): string {
   if (err.status === 404) return m.errors.notFound;
   if (err.code === 'expired') return m.errors.expired;
   if (err.code === 'appointment_cancelled') return m.errors.appointmentCancelled;
+  // Other states (already checked in, served …): the server says it in German.
+  if (err.status === 409 && err.message) return err.message;
   if (err.status === 429) return m.errors.tooMany;
   return m.errors.generic;
 }
