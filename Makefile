@@ -13,7 +13,7 @@ GOSSIP  ?= 127.0.0.1:7946
 OUT     ?= out
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './frontend/node_modules/*') go.mod go.sum
-FRONTEND_SOURCES := $(shell find frontend/src frontend/scripts frontend/index.html frontend/vite.config.* frontend/svelte.config.js frontend/tsconfig*.json frontend/package.json -type f 2>/dev/null)
+FRONTEND_SOURCES := $(shell find frontend/src frontend/scripts frontend/index.html frontend/vite.config.* frontend/vite.public.config.ts frontend/svelte.config.js frontend/tsconfig*.json frontend/package.json -type f 2>/dev/null)
 
 .PHONY: all run build desktop frontend test test-go test-cups test-frontend test-e2e test-desktop vet bench soak clean
 
