@@ -60,12 +60,12 @@ type altchaChallenge struct {
 
 // altchaPayload is what the widget sends back (base64 of this JSON).
 type altchaPayload struct {
-	Algorithm string `json:"algorithm"`
-	Challenge string `json:"challenge"`
-	Number    int64  `json:"number"`
-	Salt      string `json:"salt"`
-	Signature string `json:"signature"`
-	Took      int64  `json:"took,omitempty"`
+	Algorithm string  `json:"algorithm"`
+	Challenge string  `json:"challenge"`
+	Number    int64   `json:"number"`
+	Salt      string  `json:"salt"`
+	Signature string  `json:"signature"`
+	Took      float64 `json:"took,omitempty"` // milliseconds; the widget sends fractions
 }
 
 func (x *altcha) sign(challenge string) string {

@@ -67,10 +67,10 @@ func (a *App) publicRoutes() []publicRoute {
 	}
 }
 
-// publicCSP: the pages load only their own scripts and styles; the
-// proof-of-work runs in a worker the widget makes from a blob.
-const publicCSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-	"worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+// publicCSP: the pages load only their own scripts, styles and worker
+// (the proof of work runs in a worker file of the build, not a blob).
+const publicCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"worker-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
 // PublicHandler serves the citizens' listener: the public routes and the
 // pages in assets' buchen/ directory.
