@@ -24,7 +24,7 @@ describe('navRoutes', () => {
       name: 'admin: only the Verwaltung menu',
       session: person(['admin']),
       main: [],
-      admin: ['standorte', 'kontingente', 'abwesenheiten', 'benutzer', 'geraete', 'datenschutz', 'protokoll', 'einstellungen'],
+      admin: ['standorte', 'kontingente', 'abwesenheiten', 'benutzer', 'geraete', 'datenschutz', 'protokoll', 'onlinetermine', 'einstellungen'],
     },
     {
       name: 'data protection: its four screens, nothing of the daily work',
@@ -38,7 +38,7 @@ describe('navRoutes', () => {
       main: ['empfang', 'besuche', 'termin', 'tag', 'posteingang'],
       admin: [
         'standorte', 'kontingente', 'abwesenheiten', 'benutzer', 'geraete',
-        'datenschutz', 'kontaktverfolgung', 'auskunft', 'protokoll', 'einstellungen',
+        'datenschutz', 'kontaktverfolgung', 'auskunft', 'protokoll', 'onlinetermine', 'einstellungen',
       ],
     },
     { name: 'a kiosk: no navigation', session: kiosk, main: [], admin: [] },

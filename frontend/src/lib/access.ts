@@ -44,6 +44,7 @@ export const SCREENS: readonly ScreenAccess[] = [
   { route: 'kontaktverfolgung', group: 'admin', roles: [dpo, manager] },
   { route: 'auskunft', group: 'admin', roles: [dpo] },
   { route: 'protokoll', group: 'admin', roles: [dpo, admin] },
+  { route: 'onlinetermine', group: 'admin', roles: [admin] },
   // Last in the menu: the e2e tests reach it with End (sync.test.mjs).
   { route: 'einstellungen', group: 'admin', roles: [admin] },
   { route: 'checkin', group: 'kiosk', roles: [clerk, manager], device: 'kiosk' },

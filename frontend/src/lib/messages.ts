@@ -24,6 +24,7 @@ export const de = {
     posteingang: 'Posteingang',
     benutzer: 'Benutzer',
     geraete: 'Geräte',
+    onlinetermine: 'E-Mail & Online-Termine',
     einrichtung: 'Einrichtung',
     koppeln: 'Gerät koppeln',
     // Not a route: the header's menu of the administration screens.
