@@ -10,6 +10,7 @@ LISTEN  ?= 127.0.0.1:8080
 SITE    ?= demo-rathaus-1
 BUILDING ?= rathaus-1
 GOSSIP  ?= 127.0.0.1:7946
+PUBLIC  ?= 127.0.0.1:8081
 OUT     ?= out
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './frontend/node_modules/*') go.mod go.sum
@@ -22,7 +23,9 @@ all: build
 ## run: build and start the headless server with the demo municipality
 run: build
 	@echo "Pforte (demo): open the URL below in a browser; data in ./data; Ctrl-C stops."
-	bin/pforte serve --demo --data ./data --listen $(LISTEN) --site $(SITE) --building $(BUILDING) --gossip $(GOSSIP)
+	@echo "The citizens' booking pages are on their own listener (the public pages line)."
+	bin/pforte serve --demo --data ./data --listen $(LISTEN) --site $(SITE) --building $(BUILDING) --gossip $(GOSSIP) \
+	    --public-listen $(PUBLIC) --public-url http://$(PUBLIC)
 
 ## build: the headless binary (no cgo)
 build: bin/pforte

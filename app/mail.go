@@ -118,7 +118,7 @@ func (m *mailer) round(ctx context.Context) (int, error) {
 		if due, err = m.store.DueMails(ctx, m.clock.Now(), m.batchSize); err != nil || len(due) == 0 {
 			return total, err
 		}
-		n, err := m.batch(ctx, conn, due)
+		n, err := m.batch(ctx, conn, due, settings.Config.From)
 		total += n
 		if err != nil || n == 0 {
 			return total, err
@@ -126,8 +126,9 @@ func (m *mailer) round(ctx context.Context) (int, error) {
 	}
 }
 
-// batch sends due mails over conn and records the outcome.
-func (m *mailer) batch(ctx context.Context, conn *mail.Conn, due []store.DueMail) (int, error) {
+// batch sends due mails over conn, from the address from, and records the
+// outcome.
+func (m *mailer) batch(ctx context.Context, conn *mail.Conn, due []store.DueMail, from string) (int, error) {
 	cat := m.store.Catalog()
 	now := m.clock.Now()
 	var msgs []mail.Message
@@ -141,7 +142,7 @@ func (m *mailer) batch(ctx context.Context, conn *mail.Conn, due []store.DueMail
 		}
 		msg, err := mail.Render(mail.Input{Kind: d.Kind, MailID: d.ID, Appointment: d.Appointment, Old: d.Old,
 			Building: cat.Buildings[d.Building], Services: services, PublicURL: m.publicURL,
-			QRPayload: store.QRPrefix + d.Appointment.Code, Now: now})
+			QRPayload: store.QRPrefix + d.Appointment.Code, Organizer: from, Now: now})
 		if err != nil {
 			m.fail(ctx, d, err, now)
 			continue

@@ -491,7 +491,7 @@ func (a *App) publicCalendar(w http.ResponseWriter, r *http.Request, token strin
 		a.publicFail(w, r, err)
 		return
 	}
-	body, err := a.calendarFile(ap)
+	body, err := a.calendarFile(r.Context(), ap)
 	if err != nil {
 		a.publicFail(w, r, err)
 		return
@@ -514,8 +514,13 @@ func (a *App) expireUnconfirmed(ctx context.Context) {
 }
 
 // calendarFile is the booking's calendar file as the mails attach it: the
-// same UID through moves, METHOD:CANCEL once it is cancelled.
-func (a *App) calendarFile(ap engine.Appointment) ([]byte, error) {
+// same UID through moves, METHOD:CANCEL once it is cancelled, from the
+// mail settings' sender.
+func (a *App) calendarFile(ctx context.Context, ap engine.Appointment) ([]byte, error) {
+	settings, err := a.store.MailSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
 	cat := a.store.Catalog()
 	var services []engine.Service
 	for _, id := range ap.Services {
@@ -523,5 +528,5 @@ func (a *App) calendarFile(ap engine.Appointment) ([]byte, error) {
 			services = append(services, s)
 		}
 	}
-	return mail.Calendar(ap, cat.Buildings[ap.Building], services, ap.Status == engine.ApptCancelled)
+	return mail.Calendar(ap, cat.Buildings[ap.Building], services, ap.Status == engine.ApptCancelled, settings.Config.From)
 }

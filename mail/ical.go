@@ -18,7 +18,13 @@ const berlinTZID = "Europe/Berlin"
 // cancellation is a change of the event, RFC 5546). Times are local wall-clock
 // times in Europe/Berlin with the zone's rules spelled out (VTIMEZONE),
 // so a calendar without a zone database still shows 09:30.
-func Calendar(a engine.Appointment, b engine.Building, services []engine.Service, cancelled bool) ([]byte, error) {
+//
+// organizer is the address the mails come from. With it the file is an
+// invitation from the town hall to the citizen (ORGANIZER and ATTENDEE,
+// as RFC 5546 wants them for REQUEST and CANCEL): mail programs then
+// update or remove the entry they took in instead of adding a second one.
+// Empty (no mail server named yet) leaves both out.
+func Calendar(a engine.Appointment, b engine.Building, services []engine.Service, cancelled bool, organizer string) ([]byte, error) {
 	cal := ics.NewCalendar()
 	cal.SetProductId("-//Pforte//Termine//DE")
 	method, status := ics.MethodRequest, ics.ObjectStatusConfirmed
@@ -59,6 +65,12 @@ func Calendar(a engine.Appointment, b engine.Building, services []engine.Service
 		loc = append(loc, "Eingang: "+b.Entrance)
 	}
 	ev.SetLocation(strings.Join(loc, ", "))
+	if organizer != "" {
+		ev.SetOrganizer(organizer, ics.WithCN(paramText(name)))
+		if a.Citizen.Email != "" {
+			ev.AddAttendee(a.Citizen.Email, ics.ParticipationRoleReqParticipant, ics.ParticipationStatusAccepted, ics.WithRSVP(false))
+		}
+	}
 
 	var d strings.Builder
 	if a.Code != "" {
@@ -73,6 +85,19 @@ func Calendar(a engine.Appointment, b engine.Building, services []engine.Service
 	}
 	ev.SetDescription(strings.TrimRight(d.String(), "\n"))
 	return []byte(cal.Serialize()), nil
+}
+
+// paramText makes a name fit for a parameter value such as CN: RFC 5545
+// allows no escapes there, and the library escapes , ; : ' " \ with a
+// backslash, which parsers take literally. Those characters become spaces.
+func paramText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(",;:'\"\\", r) || r < ' ' {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // berlinZone spells out Europe/Berlin's rules since 1996: CEST from the

@@ -133,7 +133,7 @@ func indexOf(cal *ics.Calendar, name string) int {
 
 func TestCalendarKeepsUIDAndCountsMoves(t *testing.T) {
 	a := booking(t)
-	b, err := mail.Calendar(a, rathaus(), services(), false)
+	b, err := mail.Calendar(a, rathaus(), services(), false, "termine@soest.de")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,24 @@ func TestCalendarKeepsUIDAndCountsMoves(t *testing.T) {
 	if tz := cal.Timezones(); len(tz) != 1 || !strings.Contains(string(b), "BYDAY=-1SU") {
 		t.Errorf("want one VTIMEZONE with the DST rules:\n%s", b)
 	}
-	c, _ := mail.Calendar(a, rathaus(), services(), true)
+	org := prop(ics.ComponentPropertyOrganizer)
+	if org == nil || org.Value != "mailto:termine@soest.de" || org.ICalParameters["CN"][0] != "Rathaus I" {
+		t.Errorf("ORGANIZER %+v, want mailto:termine@soest.de from Rathaus I", org)
+	}
+	if att := ev.Attendees(); len(att) != 1 || att[0].Email() != "erika@example.org" {
+		t.Errorf("ATTENDEE %+v, want the citizen's address", att)
+	}
+	// A building name with the characters a parameter cannot carry.
+	odd := rathaus()
+	odd.Name = `Bürgerbüro "Am Markt", Soest: 2; O'Neil\`
+	o, _ := mail.Calendar(a, odd, services(), false, "termine@soest.de")
+	if !strings.Contains(string(o), "ORGANIZER;CN=Bürgerbüro Am Markt Soest 2 O Neil:mailto:termine@soest.de") {
+		t.Errorf("the building's name in CN is not plain:\n%s", o)
+	}
+	if n, _ := mail.Calendar(a, rathaus(), services(), false, ""); strings.Contains(string(n), "ORGANIZER") || strings.Contains(string(n), "ATTENDEE") {
+		t.Errorf("no sender named yet, still an ORGANIZER or ATTENDEE:\n%s", n)
+	}
+	c, _ := mail.Calendar(a, rathaus(), services(), true, "termine@soest.de")
 	if !strings.Contains(string(c), "METHOD:CANCEL") || !strings.Contains(string(c), "STATUS:CANCELLED") ||
 		!strings.Contains(string(c), "SEQUENCE:3") || !strings.Contains(string(c), "UID:appt-0@pforte") {
 		t.Errorf("cancelled calendar:\n%s", c)

@@ -60,6 +60,7 @@ type Input struct {
 	Services    []engine.Service
 	PublicURL   string // links start with it: https://termine.stadt.de
 	QRPayload   string // the slip's QR payload (store.QRPrefix + code)
+	Organizer   string // the sender's address: the calendar file's ORGANIZER
 	Now         time.Time
 }
 
@@ -119,7 +120,7 @@ func Render(in Input) (Message, error) {
 		fallthrough
 	case engine.MailMoved, engine.MailCancelled:
 		cancelled := in.Kind == engine.MailCancelled
-		ics, err := Calendar(a, in.Building, in.Services, cancelled)
+		ics, err := Calendar(a, in.Building, in.Services, cancelled, in.Organizer)
 		if err != nil {
 			return Message{}, err
 		}

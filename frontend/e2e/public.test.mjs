@@ -92,6 +92,8 @@ function readCalendar(text) {
     tzid: vevent.getFirstProperty('dtstart').getParameter('tzid'),
     timezones: cal.getAllSubcomponents('vtimezone').map((z) => z.getFirstPropertyValue('tzid')),
     location: event.location,
+    organizer: vevent.getFirstPropertyValue('organizer'),
+    attendees: event.attendees.map((x) => x.getFirstValue()),
   };
 }
 
@@ -207,6 +209,9 @@ describe('citizens book online', { timeout: 420_000 }, () => {
     assert.equal(cal.sequence, 0);
     assert.match(cal.uid, /@pforte$/);
     assert.match(cal.location, /Am Vreithof/);
+    // An invitation from the town hall: calendar programs update it in place.
+    assert.equal(cal.organizer, 'mailto:termine@soest.example');
+    assert.deepEqual(cal.attendees, ['mailto:erika@example.org']);
   });
 
   it('a clerk moves it: the calendar file keeps its UID and counts SEQUENCE up', async () => {
