@@ -19,10 +19,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import {
   OUT,
   checkPrerequisites,
@@ -37,27 +34,13 @@ import {
   tempDataDir,
   unusedPort,
 } from './helpers.mjs';
-import { axeCheck } from './public-helpers.mjs';
+import { axeCheck, startMailpit } from './public-helpers.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const MAILPIT = resolve(here, '..', '..', 'bin', 'tools', 'mailpit');
 const SITE = 'e2e-online';
 const BUILDING = 'buergerbuero';
 const NOW = '2026-11-18T08:05:00+01:00';
 const CITIZEN = { name: 'Klaus Becker', birth_date: '1961-09-30', phone: '', email: 'klaus@example.org' };
 const PRIVACY = 'Die Stadt verarbeitet Ihre Angaben nur für diesen Termin.\nFragen: datenschutz@soest.example';
-
-/** A real SMTP server with its REST API, on free ports (as public.test.mjs starts it). */
-async function startMailpit(dir) {
-  assert.ok(existsSync(MAILPIT), `mailpit missing at ${MAILPIT}: run scripts/install-deps.sh test`);
-  const smtp = `127.0.0.1:${await unusedPort()}`;
-  const http = `127.0.0.1:${await unusedPort()}`;
-  const proc = spawn(MAILPIT, ['--smtp', smtp, '--listen', http, '--database', join(dir, 'mailpit.db'),
-    '--smtp-auth-accept-any', '--smtp-auth-allow-insecure', '--disable-version-check', '--quiet'], { stdio: 'ignore' });
-  const api = `http://${http}`;
-  await eventually('mailpit answers', async () => assert.ok((await fetch(`${api}/api/v1/info`)).ok), 20_000);
-  return { proc, smtp, api };
-}
 
 describe('E-Mail & Online-Termine: the mail site, the outbox, a building\'s online rules', { timeout: 360_000 }, () => {
   const dirs = [];

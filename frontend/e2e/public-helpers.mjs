@@ -1,7 +1,28 @@
-// Shared by the tests of the citizens' booking pages (/buchen/): an
-// accessibility check and a booking made with the keyboard alone.
+// Shared by the tests of the citizens' booking pages (/buchen/) and of the
+// mail settings: an accessibility check, a booking made with the keyboard
+// alone, and a real SMTP server.
 
 import AxeBuilder from '@axe-core/playwright';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { eventually, unusedPort } from './helpers.mjs';
+
+const MAILPIT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'tools', 'mailpit');
+
+/** A real SMTP server (mailpit, from bin/tools) with its REST API, on free ports, its store in dir. */
+export async function startMailpit(dir) {
+  assert.ok(existsSync(MAILPIT), `mailpit missing at ${MAILPIT}: run scripts/install-deps.sh test`);
+  const smtp = `127.0.0.1:${await unusedPort()}`;
+  const http = `127.0.0.1:${await unusedPort()}`;
+  const proc = spawn(MAILPIT, ['--smtp', smtp, '--listen', http, '--database', join(dir, 'mailpit.db'),
+    '--smtp-auth-accept-any', '--smtp-auth-allow-insecure', '--disable-version-check', '--quiet'], { stdio: 'ignore' });
+  const api = `http://${http}`;
+  await eventually('mailpit answers', async () => assert.ok((await fetch(`${api}/api/v1/info`)).ok), 20_000);
+  return { proc, smtp, api };
+}
 
 export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
