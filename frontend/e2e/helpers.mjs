@@ -32,7 +32,10 @@ export async function eventually(what, fn, timeout = UI_TIMEOUT) {
   const end = Date.now() + timeout;
   for (;;) {
     try {
-      return await fn();
+      const v = await fn();
+      // A check written as a predicate: false is "not yet", never "done".
+      if (v === false) throw new Error('still false');
+      return v;
     } catch (err) {
       if (Date.now() > end) {
         err.message = `${what}: ${err.message}`;
